@@ -55,8 +55,8 @@ struct FieldCause {
 
 // Details an error may carry beyond its code and message.
 struct ErrorDetails {
-  int http_status = 0;     // HTTP status of the answer, 0 if none.
-  std::string reason;      // Machine-readable reason, e.g. "AlreadyExists".
+  int http_status = 0;  // HTTP status of the answer, 0 if none.
+  std::string reason;   // Machine-readable reason, e.g. "AlreadyExists".
   std::vector<FieldCause> causes;
   std::optional<std::chrono::seconds> retry_after;  // Server-advised delay.
 };
@@ -95,7 +95,9 @@ class [[nodiscard]] Status {
 
 inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
 inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
-inline Status FailedPrecondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
+inline Status FailedPrecondition(std::string m) {
+  return {Code::kFailedPrecondition, std::move(m)};
+}
 inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 inline Status IoError(std::string m) { return {Code::kIoError, std::move(m)}; }
@@ -107,7 +109,7 @@ inline Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded,
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design.
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design.
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design.
     // A Result built from a Status must carry an error: an OK status has no value.
     if (std::get<Status>(v_).ok()) v_ = Internal("Result constructed from an OK Status");
@@ -136,10 +138,10 @@ class [[nodiscard]] Result {
 #define RUNLEDGER_CONCAT(a, b) RUNLEDGER_CONCAT_INNER(a, b)
 
 // Returns the Status of `expr` from the current function if it is not OK.
-#define RETURN_IF_ERROR(expr)                                       \
-  do {                                                              \
-    ::runledger::Status runledger_status_ = (expr);                 \
-    if (!runledger_status_.ok()) return runledger_status_;          \
+#define RETURN_IF_ERROR(expr)                              \
+  do {                                                     \
+    ::runledger::Status runledger_status_ = (expr);        \
+    if (!runledger_status_.ok()) return runledger_status_; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, F());` declares x from F()'s value, or returns

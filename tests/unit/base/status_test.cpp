@@ -14,7 +14,8 @@ TEST(StatusTest, DefaultIsOkAndCarriesNothing) {
 }
 
 TEST(StatusTest, ErrorKeepsCodeMessageAndDetails) {
-  Status s(Code::kInvalidArgument, "bad spec", ErrorDetails{422, "Invalid", {{"spec.x", "FieldValueRequired", "Required value"}}, {}});
+  Status s(Code::kInvalidArgument, "bad spec",
+           ErrorDetails{422, "Invalid", {{"spec.x", "FieldValueRequired", "Required value"}}, {}});
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.ToString(), "InvalidArgument: bad spec");
   ASSERT_EQ(s.details().causes.size(), 1u);

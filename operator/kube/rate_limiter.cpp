@@ -1,0 +1,32 @@
+#include "kube/rate_limiter.h"
+
+#include <algorithm>
+
+namespace runledger::kube {
+
+RateLimiter::RateLimiter(double qps, int burst, const Clock& clock)
+    : qps_(qps),
+      burst_(std::max(1, burst)),
+      clock_(clock),
+      tokens_(burst_),
+      last_(clock.SteadyNow()) {}
+
+std::chrono::nanoseconds RateLimiter::Reserve() {
+  if (qps_ <= 0) return std::chrono::nanoseconds(0);
+  std::lock_guard lock(mu_);
+  const auto now = clock_.SteadyNow();
+  const double elapsed = std::chrono::duration<double>(now - last_).count();
+  tokens_ = std::min(burst_, tokens_ + elapsed * qps_);
+  last_ = now;
+  tokens_ -= 1;
+  if (tokens_ >= 0) return std::chrono::nanoseconds(0);
+  // The bucket is in debt: this caller's token arrives once the debt is repaid.
+  return std::chrono::nanoseconds(static_cast<int64_t>(-tokens_ / qps_ * 1e9));
+}
+
+void RateLimiter::Wait() {
+  const auto delay = Reserve();
+  if (delay.count() > 0) clock_.SleepFor(delay);
+}
+
+}  // namespace runledger::kube

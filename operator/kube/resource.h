@@ -1,0 +1,56 @@
+// Resource: which kind of object a request is about, and the URL paths and
+// query strings the API server expects for it.
+//
+// Pure functions: no I/O. Paths follow the API conventions:
+//   core:   /api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]
+//   groups: /apis/{group}/{version}[/namespaces/{ns}]/{resource}[/...]
+// An empty namespace on a namespaced resource means "all namespaces" (list
+// and watch only).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace runledger::kube {
+
+struct Resource {
+  std::string group;     // "" for the core group.
+  std::string version;   // e.g. "v1".
+  std::string resource;  // Plural, lower case, e.g. "pods".
+  bool namespaced = true;
+
+  // "trainingruns.runledger.dev" or "pods", for messages.
+  std::string Name() const;
+  // e.g. "runledger.dev/v1alpha1" or "v1".
+  std::string ApiVersion() const;
+};
+
+// Resources the operator itself uses.
+namespace resources {
+inline const Resource kPods{"", "v1", "pods", true};
+inline const Resource kNamespaces{"", "v1", "namespaces", false};
+inline const Resource kSecrets{"", "v1", "secrets", true};
+inline const Resource kConfigMaps{"", "v1", "configmaps", true};
+inline const Resource kEvents{"events.k8s.io", "v1", "events", true};
+inline const Resource kLeases{"coordination.k8s.io", "v1", "leases", true};
+inline const Resource kCustomResourceDefinitions{"apiextensions.k8s.io", "v1",
+                                                 "customresourcedefinitions", false};
+inline const Resource kExperiments{"runledger.dev", "v1alpha1", "experiments", true};
+inline const Resource kTrainingRuns{"runledger.dev", "v1alpha1", "trainingruns", true};
+inline const Resource kRetentionPolicies{"runledger.dev", "v1alpha1", "retentionpolicies", true};
+}  // namespace resources
+
+// The path of a collection (name empty) or of one object, optionally of its
+// subresource ("status").
+std::string ResourcePath(const Resource& r, std::string_view ns, std::string_view name = "",
+                         std::string_view subresource = "");
+
+// Percent-encodes a query value (RFC 3986 unreserved characters are kept).
+std::string QueryEscape(std::string_view value);
+
+// "?k1=v1&k2=v2" from pairs whose value is not empty; "" when none is.
+std::string QueryString(const std::vector<std::pair<std::string, std::string>>& params);
+
+}  // namespace runledger::kube

@@ -1,0 +1,230 @@
+// The cpprestsdk-based Transport. This is the only file of the kube layer
+// that includes cpprestsdk or Boost headers (they are heavy to compile).
+//
+// cpprestsdk traps avoided here (DESIGN.md §5):
+// - getn(buf, N) waits until N bytes arrive, so a stream is read with getc()
+//   (waits for one byte) followed by an in_avail()-sized getn().
+// - set_timeout is an inactivity timer: streams get their own client whose
+//   timeout exceeds the watch's timeoutSeconds.
+// - A stream is stopped with a cancellation token, not by closing it.
+// - Only the cluster CA is trusted: the SSL context gets an empty store
+//   before the CA is added.
+// - One http_client per purpose, reused: a client per request exhausts ports.
+// - Nothing here blocks inside a pplx continuation: .get() is only called on
+//   the caller's own thread.
+#include <cpprest/http_client.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ssl.hpp>
+#include <mutex>
+#include <vector>
+
+#include "kube/transport.h"
+
+namespace runledger::kube {
+namespace {
+
+using web::http::http_exception;
+using web::http::http_request;
+using web::http::http_response;
+using web::http::client::http_client;
+using web::http::client::http_client_config;
+
+struct BioDeleter {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct X509Deleter {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct KeyDeleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+using KeyPtr = std::unique_ptr<EVP_PKEY, KeyDeleter>;
+
+BioPtr MemBio(const std::string& pem) {
+  return BioPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+}
+
+// Checks the PEM material so that a bad file is reported when the client is
+// made, naming the config it came from.
+Status CheckTlsMaterial(const Config& c) {
+  if (!c.ca_pem.empty()) {
+    BioPtr bio = MemBio(c.ca_pem);
+    int count = 0;
+    while (X509Ptr cert{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) ++count;
+    if (count == 0) {
+      return InvalidArgument(c.source + ": certificate-authority holds no PEM certificate");
+    }
+  }
+  if (!c.client_cert_pem.empty()) {
+    BioPtr cert_bio = MemBio(c.client_cert_pem);
+    X509Ptr cert{PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)};
+    if (!cert) return InvalidArgument(c.source + ": client-certificate is not a PEM certificate");
+    BioPtr key_bio = MemBio(c.client_key_pem);
+    KeyPtr key{PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr)};
+    if (!key) return InvalidArgument(c.source + ": client-key is not a PEM private key");
+    if (X509_check_private_key(cert.get(), key.get()) != 1) {
+      return InvalidArgument(c.source + ": client-key does not match client-certificate");
+    }
+  }
+  return Status();
+}
+
+bool IsTimeout(const http_exception& e) {
+  return e.error_code() == std::errc::timed_out ||
+         e.error_code() == std::make_error_code(std::errc::timed_out);
+}
+
+Status TransportError(const HttpRequest& r, const std::string& server, const std::exception& e) {
+  const std::string what = r.method + " " + server + r.target + ": ";
+  if (const auto* he = dynamic_cast<const http_exception*>(&e); he != nullptr && IsTimeout(*he)) {
+    return DeadlineExceeded(what + "no answer in time (" + e.what() + ")");
+  }
+  return Unavailable(what + e.what());
+}
+
+class CpprestTransport final : public Transport {
+ public:
+  CpprestTransport(Config config, const TransportOptions& options)
+      : config_(std::move(config)),
+        user_agent_(options.user_agent),
+        request_client_(config_.server, ClientConfig(options.request_timeout)),
+        stream_client_(config_.server, ClientConfig(options.stream_timeout)) {
+    if (!config_.tls_server_name.empty()) {
+      spdlog::warn("kube: tls-server-name {} is ignored; the certificate is checked against {}",
+                   config_.tls_server_name, config_.server);
+    }
+  }
+
+  Result<HttpResponse> Send(const HttpRequest& request) override {
+    try {
+      http_response resp = request_client_.request(Build(request)).get();
+      return Finish(resp);
+    } catch (const std::exception& e) {
+      return TransportError(request, config_.server, e);
+    }
+  }
+
+  Result<HttpResponse> Stream(const HttpRequest& request,
+                              const std::function<Status(std::string_view)>& on_data,
+                              std::stop_token stop) override {
+    pplx::cancellation_token_source cancel;
+    std::stop_callback on_stop(stop, [&cancel] { cancel.cancel(); });
+    try {
+      http_response resp = stream_client_.request(Build(request), cancel.get_token()).get();
+      if (resp.status_code() != 200) return Finish(resp);
+      auto buf = resp.body().streambuf();
+      std::vector<char> chunk(64 * 1024);
+      while (!stop.stop_requested()) {
+        // Wait for one byte, then take everything already buffered.
+        if (buf.getc().get() == std::char_traits<char>::eof()) break;
+        const size_t n = std::clamp<size_t>(buf.in_avail(), 1, chunk.size());
+        const size_t got = buf.getn(reinterpret_cast<uint8_t*>(chunk.data()), n).get();
+        RETURN_IF_ERROR(on_data(std::string_view(chunk.data(), got)));
+      }
+      if (stop.stop_requested()) return Cancelled("stream stopped");
+      HttpResponse done;
+      done.status = 200;
+      return done;
+    } catch (const std::exception& e) {
+      if (stop.stop_requested()) return Cancelled("stream stopped");
+      return TransportError(request, config_.server, e);
+    }
+  }
+
+ private:
+  http_client_config ClientConfig(std::chrono::seconds timeout) const {
+    http_client_config cfg;
+    cfg.set_timeout(timeout);
+    if (config_.insecure_skip_tls_verify) cfg.set_validate_certificates(false);
+    const std::string ca = config_.ca_pem;
+    const std::string cert = config_.client_cert_pem;
+    const std::string key = config_.client_key_pem;
+    cfg.set_ssl_context_callback([ca, cert, key](boost::asio::ssl::context& ctx) {
+      if (!ca.empty()) {
+        // Trust the cluster CA and nothing else.
+        SSL_CTX_set_cert_store(ctx.native_handle(), X509_STORE_new());
+        ctx.add_certificate_authority(boost::asio::buffer(ca));
+      }
+      if (!cert.empty()) {
+        ctx.use_certificate_chain(boost::asio::buffer(cert));
+        ctx.use_private_key(boost::asio::buffer(key), boost::asio::ssl::context::pem);
+      }
+    });
+    return cfg;
+  }
+
+  http_request Build(const HttpRequest& r) {
+    http_request req(r.method);
+    req.set_request_uri(r.target);
+    req.headers().add("Accept", "application/json");
+    req.headers().add("User-Agent", user_agent_);
+    if (const std::string token = BearerToken(); !token.empty()) {
+      req.headers().add("Authorization", "Bearer " + token);
+    }
+    if (!r.body.empty() || !r.content_type.empty()) req.set_body(r.body, r.content_type);
+    return req;
+  }
+
+  static Result<HttpResponse> Finish(http_response& resp) {
+    HttpResponse out;
+    out.status = resp.status_code();
+    out.body = resp.extract_utf8string(/*ignore_content_type=*/true).get();
+    if (auto it = resp.headers().find("Retry-After"); it != resp.headers().end()) {
+      out.retry_after = it->second;
+    }
+    return out;
+  }
+
+  // The token, re-read from token_file at most once a minute: projected
+  // service-account tokens are rotated by the kubelet.
+  std::string BearerToken() {
+    if (config_.token_file.empty()) return config_.token;
+    std::lock_guard lock(token_mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (token_cache_.empty() || now - token_read_ > std::chrono::minutes(1)) {
+      if (auto token = ReadFile(config_.token_file); token.ok()) {
+        token_cache_ = *token;
+        while (!token_cache_.empty() &&
+               std::isspace(static_cast<unsigned char>(token_cache_.back()))) {
+          token_cache_.pop_back();
+        }
+        token_read_ = now;
+      } else {
+        spdlog::warn("kube: {}; using the previous token", token.status().message());
+      }
+    }
+    return token_cache_;
+  }
+
+  const Config config_;
+  const std::string user_agent_;
+  http_client request_client_;
+  http_client stream_client_;
+  std::mutex token_mu_;
+  std::string token_cache_;                           // Guarded by token_mu_.
+  std::chrono::steady_clock::time_point token_read_;  // Guarded by token_mu_.
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Transport>> NewHttpTransport(const Config& config,
+                                                    const TransportOptions& options) {
+  RETURN_IF_ERROR(CheckTlsMaterial(config));
+  if (options.stream_timeout <= options.request_timeout) {
+    return InvalidArgument("stream timeout must exceed the request timeout");
+  }
+  try {
+    return std::unique_ptr<Transport>(std::make_unique<CpprestTransport>(config, options));
+  } catch (const std::exception& e) {
+    return InvalidArgument(config.source + ": server \"" + config.server + "\": " + e.what());
+  }
+}
+
+}  // namespace runledger::kube

@@ -1,0 +1,100 @@
+#include "kube/api_error.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace runledger::kube {
+namespace {
+
+std::string StatusJson(int code, const std::string& reason, const std::string& message,
+                       const std::string& details = "{}") {
+  return nlohmann::json{{"kind", "Status"},
+                        {"apiVersion", "v1"},
+                        {"status", "Failure"},
+                        {"code", code},
+                        {"reason", reason},
+                        {"message", message},
+                        {"details", nlohmann::json::parse(details)}}
+      .dump();
+}
+
+TEST(ApiErrorTest, NotFound) {
+  Status s = DecodeApiError(404, StatusJson(404, "NotFound", "pods \"x\" not found"), "", "GET /x");
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(s.message(), "pods \"x\" not found");
+  EXPECT_EQ(s.details().reason, "NotFound");
+  EXPECT_EQ(s.details().http_status, 404);
+}
+
+TEST(ApiErrorTest, ConflictStatusSplitsIntoAlreadyExistsAndConflictByReason) {
+  EXPECT_EQ(DecodeApiError(409, StatusJson(409, "AlreadyExists", "exists"), "", "").code(),
+            Code::kAlreadyExists);
+  EXPECT_EQ(DecodeApiError(409, StatusJson(409, "Conflict", "modified"), "", "").code(),
+            Code::kConflict);
+}
+
+TEST(ApiErrorTest, GoneAndExpiredAreGone) {
+  EXPECT_EQ(DecodeApiError(410, StatusJson(410, "Gone", "too old"), "", "").code(), Code::kGone);
+  EXPECT_EQ(DecodeApiError(410, StatusJson(410, "Expired", "continue expired"), "", "").code(),
+            Code::kGone);
+}
+
+TEST(ApiErrorTest, InvalidKeepsFieldCauses) {
+  Status s = DecodeApiError(
+      422,
+      StatusJson(
+          422, "Invalid", "TrainingRun.runledger.dev \"r\" is invalid",
+          R"({"name":"r","causes":[{"reason":"FieldValueInvalid","message":"Invalid value: \"x\"","field":"spec.dataset.uri"}]})"),
+      "", "");
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  ASSERT_EQ(s.details().causes.size(), 1u);
+  EXPECT_EQ(s.details().causes[0].field, "spec.dataset.uri");
+  EXPECT_EQ(s.details().causes[0].reason, "FieldValueInvalid");
+}
+
+TEST(ApiErrorTest, AuthErrors) {
+  EXPECT_EQ(DecodeApiError(401, StatusJson(401, "Unauthorized", "Unauthorized"), "", "").code(),
+            Code::kUnauthenticated);
+  EXPECT_EQ(DecodeApiError(403, StatusJson(403, "Forbidden", "no"), "", "").code(),
+            Code::kPermissionDenied);
+}
+
+TEST(ApiErrorTest, TooManyRequestsCarriesRetryAfterFromDetails) {
+  Status s = DecodeApiError(
+      429, StatusJson(429, "TooManyRequests", "slow down", R"({"retryAfterSeconds":7})"), "", "");
+  EXPECT_EQ(s.code(), Code::kResourceExhausted);
+  ASSERT_TRUE(s.details().retry_after.has_value());
+  EXPECT_EQ(*s.details().retry_after, std::chrono::seconds(7));
+}
+
+TEST(ApiErrorTest, RetryAfterHeaderIsUsedWhenDetailsHaveNone) {
+  Status s = DecodeApiError(429, "Too many requests, please try again later.\n", "3", "GET /x");
+  EXPECT_EQ(s.code(), Code::kResourceExhausted);
+  EXPECT_EQ(s.details().retry_after, std::chrono::seconds(3));
+  EXPECT_EQ(s.message(), "HTTP 429 from GET /x: Too many requests, please try again later.");
+}
+
+TEST(ApiErrorTest, ServerErrors) {
+  EXPECT_EQ(DecodeApiError(503, "", "", "").code(), Code::kUnavailable);
+  EXPECT_EQ(DecodeApiError(504, "", "", "").code(), Code::kDeadlineExceeded);
+  EXPECT_EQ(DecodeApiError(500, StatusJson(500, "InternalError", "boom"), "", "").code(),
+            Code::kInternal);
+}
+
+TEST(ApiErrorTest, NonJsonBodyIsQuotedAndBounded) {
+  Status s = DecodeApiError(502, std::string(1000, 'x'), "", "GET /y");
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_LT(s.message().size(), 400u);
+  EXPECT_EQ(s.message().rfind("HTTP 502 from GET /y: xxx", 0), 0u);
+}
+
+TEST(ApiErrorTest, WatchErrorEventWithGoneCode) {
+  Status s = DecodeWatchError(
+      R"j({"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410})j");
+  EXPECT_EQ(s.code(), Code::kGone);
+  EXPECT_EQ(s.message(), "too old resource version: 1 (5)");
+}
+
+}  // namespace
+}  // namespace runledger::kube
