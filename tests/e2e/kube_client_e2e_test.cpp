@@ -269,10 +269,19 @@ TEST_F(ClientE2ETest, WatchSeesAddedModifiedDeletedAndBookmarks) {
 
 TEST_F(ClientE2ETest, WatchFromATooOldResourceVersionIsGone) {
   // The watch cache starts at the version current when it was built; "1" is
-  // older than anything it can replay.
-  Status s = client_->Watch(res::kExperiments, ns_, {.resource_version = "1"},
-                            [](kube::WatchEvent) { return Status(); });
-  EXPECT_EQ(s.code(), Code::kGone) << s.ToString();
+  // older than anything it can replay. Right after the CRD is installed the
+  // cache may still be initialising (the server then answers 429 or serves
+  // from etcd), so ask again until the cache answers.
+  Status s;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        s = client_->Watch(res::kExperiments, ns_,
+                           {.resource_version = "1", .timeout = std::chrono::seconds(3)},
+                           [](kube::WatchEvent) { return Status(); });
+        return s.code() == Code::kGone;
+      },
+      std::chrono::seconds(60)))
+      << s.ToString();
 }
 
 TEST_F(ClientE2ETest, WatchStopsPromptlyFromAnotherThread) {
