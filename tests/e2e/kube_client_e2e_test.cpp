@@ -338,15 +338,23 @@ TEST_F(ClientE2ETest, ClosedPortIsUnavailable) {
   EXPECT_EQ((*client)->GetPath("/version").status().code(), Code::kUnavailable);
 }
 
+// Polls the pod until its phase is `phase`; returns it (or the last seen).
+json WaitForPhase(kube::Client& client, const std::string& ns, const std::string& name,
+                  const std::string& phase) {
+  json pod;
+  const bool reached = Eventually([&] {
+    auto p = client.Get(res::kPods, ns, name);
+    if (p.ok()) pod = *p;
+    return p.ok() && pod["status"].value("phase", "") == phase;
+  });
+  EXPECT_TRUE(reached) << name << " never reached " << phase << ": " << pod["status"].dump();
+  return pod;
+}
+
 TEST_F(ClientE2ETest, PodOnAFakeNodeSucceeds) {
   ASSERT_TRUE(
       client_->Create(res::kPods, ns_, Pod("ok", {{"kwok.runledger.dev/run-ms", "300"}})).ok());
-  json pod;
-  ASSERT_TRUE(Eventually([&] {
-    auto p = client_->Get(res::kPods, ns_, "ok");
-    if (p.ok()) pod = *p;
-    return p.ok() && pod["status"].value("phase", "") == "Succeeded";
-  })) << pod["status"].dump();
+  json pod = WaitForPhase(*client_, ns_, "ok", "Succeeded");
   EXPECT_FALSE(pod["spec"].value("nodeName", "").empty()) << "the scheduler placed it";
   EXPECT_EQ(pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"], 0);
 }
@@ -357,12 +365,7 @@ TEST_F(ClientE2ETest, PodFailsWithItsExitCode) {
                            Pod("bad", {{"kwok.runledger.dev/run-ms", "300"},
                                        {"kwok.runledger.dev/exit-code", "3"}}))
                   .ok());
-  json pod;
-  ASSERT_TRUE(Eventually([&] {
-    auto p = client_->Get(res::kPods, ns_, "bad");
-    if (p.ok()) pod = *p;
-    return p.ok() && pod["status"].value("phase", "") == "Failed";
-  })) << pod["status"].dump();
+  json pod = WaitForPhase(*client_, ns_, "bad", "Failed");
   EXPECT_EQ(pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"], 3);
 }
 
@@ -376,10 +379,7 @@ TEST_F(ClientE2ETest, DeletingTheOwnerGarbageCollectsThePod) {
                                                      {"uid", (*owner)["metadata"]["uid"]},
                                                      {"controller", true}}});
   ASSERT_TRUE(client_->Create(res::kPods, ns_, pod).ok());
-  ASSERT_TRUE(Eventually([&] {
-    auto p = client_->Get(res::kPods, ns_, "child");
-    return p.ok() && (*p)["status"].value("phase", "") == "Running";
-  }));
+  WaitForPhase(*client_, ns_, "child", "Running");
   kube::DeleteOptions o;
   o.propagation = kube::Propagation::kBackground;
   ASSERT_TRUE(client_->Delete(res::kExperiments, ns_, "owner", o).ok());
