@@ -1,0 +1,53 @@
+// IdempotencyWindow: remembers the ids of recent batches so that a client's
+// retry of an acknowledged batch is acknowledged again, not stored twice.
+//
+// An id is remembered while it is among the newest `capacity` ids and at
+// most `max_age` old. A retry that arrives while the first attempt is still
+// in flight waits for that attempt's outcome (MetricStore does the
+// waiting); a retry with the same id but different points is refused.
+// Ids are persisted (durable ones only) in the manifest at each compaction
+// and re-learnt from the WAL on recovery.
+// Thread-safety: none; MetricStore guards it with its id mutex.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+#include "store/manifest.h"
+
+namespace runledger::store {
+
+class IdempotencyWindow {
+ public:
+  IdempotencyWindow(size_t capacity, std::chrono::milliseconds max_age)
+      : capacity_(capacity), max_age_ms_(max_age.count()) {}
+
+  enum class State { kUnknown, kInFlight, kDurable, kMismatch };
+  // What is known of id_hash; kMismatch if known with other content.
+  State Lookup(uint64_t id_hash, uint64_t content_hash) const;
+
+  // Records an id; durable=false marks an attempt in flight.
+  void Add(const IdEntry& e, bool durable);
+  void MarkDurable(uint64_t id_hash);
+  void Forget(uint64_t id_hash);  // The in-flight attempt failed.
+
+  // Drops ids older than max_age relative to now_ms, and beyond capacity.
+  void Expire(int64_t now_ms);
+  // Durable entries, oldest first (for the manifest).
+  std::vector<IdEntry> DurableEntries() const;
+
+ private:
+  struct Known {
+    IdEntry entry;
+    bool durable;
+  };
+  const size_t capacity_;
+  const int64_t max_age_ms_;
+  std::unordered_map<uint64_t, Known> known_;
+  std::deque<uint64_t> order_;  // The keys of known_, oldest first.
+};
+
+}  // namespace runledger::store

@@ -1,0 +1,292 @@
+// MetricStore: open/recover, append with idempotency, and reads.
+#include "store/metric_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+#include "store/batch_codec.h"
+#include "store/chunk.h"
+#include "store/coding.h"
+#include "store/hash.h"
+
+namespace runledger::store {
+namespace {
+
+int64_t NowMs(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.SystemNow().time_since_epoch())
+      .count();
+}
+
+// Page tokens: "step:timestamp:valuebits:count", the last sample returned
+// and how many samples equal to it were returned so far.
+std::string EncodeToken(const Sample& s, uint64_t count) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%" PRId64 ":%" PRId64 ":%016" PRIx64 ":%" PRIu64, s.step,
+                s.timestamp_ms, DoubleBits(s.value), count);
+  return buf;
+}
+
+bool DecodeToken(const std::string& token, Sample* s, uint64_t* count) {
+  uint64_t bits;
+  int used = 0;
+  if (std::sscanf(token.c_str(), "%" SCNd64 ":%" SCNd64 ":%" SCNx64 ":%" SCNu64 "%n", &s->step,
+                  &s->timestamp_ms, &bits, count, &used) != 4 ||
+      static_cast<size_t>(used) != token.size()) {
+    return false;
+  }
+  s->value = BitsDouble(bits);
+  return true;
+}
+
+}  // namespace
+
+MetricStore::MetricStore(MetricStoreOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : Clock::Real()),
+      cache_(options_.cache_bytes),
+      manifest_(std::make_shared<const Manifest>()),
+      ids_(options_.idempotency_capacity, options_.idempotency_max_age) {}
+
+Result<std::unique_ptr<MetricStore>> MetricStore::Open(MetricStoreOptions options) {
+  if (options.objects == nullptr) return InvalidArgument("MetricStore needs an object store");
+  if (options.wal_dir.empty()) return InvalidArgument("MetricStore needs a WAL directory");
+  std::unique_ptr<MetricStore> store(new MetricStore(std::move(options)));
+  RETURN_IF_ERROR(store->Recover());
+  if (store->options_.background_compaction) {
+    store->compactor_ = std::thread([s = store.get()] { s->CompactionLoop(); });
+  }
+  return store;
+}
+
+MetricStore::~MetricStore() { Close(); }
+
+void MetricStore::Close() {
+  {
+    std::lock_guard lock(state_mu_);
+    closing_ = true;
+  }
+  compact_cv_.notify_all();
+  if (compactor_.joinable()) compactor_.join();
+}
+
+Status MetricStore::Recover() {
+  auto bytes = options_.objects->GetString(ManifestObject());
+  if (bytes.ok()) {
+    ASSIGN_OR_RETURN(Manifest m, DecodeManifest(*bytes));
+    manifest_ = std::make_shared<const Manifest>(std::move(m));
+  } else if (bytes.status().code() != Code::kNotFound) {
+    return bytes.status().WithContext("reading the metric manifest");
+  }
+  for (const IdEntry& e : manifest_->recent_ids) ids_.Add(e, /*durable=*/true);
+
+  WalBatch batch;
+  ASSIGN_OR_RETURN(WalRecovery rec,
+                   RecoverWal(options_.wal_dir, manifest_->compacted_through + 1,
+                              [&](uint64_t seq, std::string_view payload) -> Status {
+                                uint64_t content;
+                                RETURN_IF_ERROR(DecodeWalBatch(payload, &batch, &content));
+                                TableFor(seq)->Insert(batch);
+                                if (!batch.idempotency_id.empty()) {
+                                  ids_.Add({IdHash(batch.run_id, batch.idempotency_id), content,
+                                            batch.append_time_ms},
+                                           /*durable=*/true);
+                                }
+                                return Status::Ok();
+                              }));
+  if (rec.truncated_bytes > 0 || !rec.segments.empty()) {
+    spdlog::info("store: recovered {} WAL segments, torn tail of {} bytes truncated",
+                 rec.segments.size(), rec.truncated_bytes);
+  }
+  active_sequence_ = rec.next_sequence;
+  WalOptions wal_options{.dir = options_.wal_dir, .segment_bytes = options_.segment_bytes};
+  if (options_.wal_file_factory) wal_options.create_file = options_.wal_file_factory;
+  wal_options.on_seal = [this](uint64_t sealed) {
+    {
+      std::lock_guard lock(state_mu_);
+      active_sequence_ = sealed + 1;
+    }
+    compact_cv_.notify_all();
+  };
+  ASSIGN_OR_RETURN(wal_, Wal::Open(std::move(wal_options), rec.next_sequence));
+  return Status::Ok();
+}
+
+std::shared_ptr<SegmentTable> MetricStore::TableFor(uint64_t sequence) {
+  std::lock_guard lock(state_mu_);
+  auto& t = tables_[sequence];
+  if (!t) t = std::make_shared<SegmentTable>(sequence);
+  return t;
+}
+
+uint64_t MetricStore::IdHash(const std::string& run, const std::string& id) const {
+  return Hash64(id, Hash64(run));
+}
+
+Status MetricStore::Append(const Batch& batch) {
+  ASSIGN_OR_RETURN(WalBatch wb, ToWalBatch(batch, NowMs(clock_)));
+  std::string payload;
+  payload.reserve(64 + 12 * wb.samples.size());
+  uint64_t content = EncodeWalBatch(wb, &payload);
+  Status s =
+      wb.idempotency_id.empty() ? AppendToWal(wb, payload) : AppendIdempotent(wb, payload, content);
+  if (s.ok()) {
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    points_.fetch_add(wb.samples.size(), std::memory_order_relaxed);
+  }
+  return s;
+}
+
+Status MetricStore::AppendIdempotent(const WalBatch& wb, const std::string& payload,
+                                     uint64_t content) {
+  uint64_t id = IdHash(wb.run_id, wb.idempotency_id);
+  {
+    std::unique_lock lock(ids_mu_);
+    while (true) {
+      switch (ids_.Lookup(id, content)) {
+        case IdempotencyWindow::State::kDurable:
+          duplicates_.fetch_add(1, std::memory_order_relaxed);
+          return Status::Ok();
+        case IdempotencyWindow::State::kMismatch:
+          return InvalidArgument("idempotency id \"" + wb.idempotency_id + "\" of run \"" +
+                                 wb.run_id + "\" was used before for different points");
+        case IdempotencyWindow::State::kInFlight:
+          ids_cv_.wait(lock);  // The first attempt is writing; wait for its outcome.
+          continue;
+        case IdempotencyWindow::State::kUnknown:
+          break;
+      }
+      break;
+    }
+    ids_.Expire(wb.append_time_ms);
+    ids_.Add({id, content, wb.append_time_ms}, /*durable=*/false);
+  }
+  Status s = AppendToWal(wb, payload);
+  {
+    std::lock_guard lock(ids_mu_);
+    if (s.ok()) {
+      ids_.MarkDurable(id);
+    } else {
+      ids_.Forget(id);
+    }
+  }
+  ids_cv_.notify_all();
+  return s;
+}
+
+Status MetricStore::AppendToWal(const WalBatch& wb, const std::string& payload) {
+  {
+    std::lock_guard lock(state_mu_);
+    uint64_t waiting = active_sequence_ - 1 - manifest_->compacted_through;
+    if (waiting > options_.max_sealed_segments) {
+      return Status(Code::kResourceExhausted,
+                    "metric compaction is behind: " + std::to_string(waiting) +
+                        " sealed WAL segments wait for the object store (last error: " +
+                        stats_.last_compaction_error.ToString() + ")");
+    }
+  }
+  // Runs on the WAL leader after the sync, so readers see only durable points.
+  return wal_->Append(payload, [&](uint64_t seq) { TableFor(seq)->Insert(wb); });
+}
+
+Result<std::shared_ptr<const std::string>> MetricStore::FetchChunk(
+    const std::string& object) const {
+  if (auto hit = cache_.Get(object)) return hit;
+  ASSIGN_OR_RETURN(std::string bytes, options_.objects->GetString(object));
+  // Verify the checksum once, as the bytes enter the cache.
+  auto reader = ChunkReader::Open(bytes, /*verify_crc=*/true);
+  if (!reader.ok()) return reader.status().WithContext("chunk " + object);
+  auto shared = std::make_shared<const std::string>(std::move(bytes));
+  cache_.Insert(object, shared);
+  return shared;
+}
+
+Result<HistoryPage> MetricStore::History(const HistoryRequest& req) const {
+  if (req.max_results == 0) return InvalidArgument("max_results must be at least 1");
+  Sample after;
+  uint64_t after_count = 0;
+  bool has_token = !req.page_token.empty();
+  if (has_token && !DecodeToken(req.page_token, &after, &after_count)) {
+    return InvalidArgument("malformed page token \"" + req.page_token + "\"");
+  }
+  std::shared_ptr<const Manifest> manifest;
+  std::vector<std::shared_ptr<SegmentTable>> tables;
+  {
+    std::lock_guard lock(state_mu_);
+    manifest = manifest_;
+    for (const auto& [seq, t] : tables_) tables.push_back(t);
+  }
+  std::vector<Sample> all;
+  auto run = manifest->runs.find(req.run_id);
+  if (run != manifest->runs.end()) {
+    for (const ChunkRef& ref : run->second->chunks) {
+      if (ref.max_step < req.min_step || ref.min_step > req.max_step) continue;
+      ASSIGN_OR_RETURN(auto bytes, FetchChunk(ref.object));
+      ASSIGN_OR_RETURN(ChunkReader reader, ChunkReader::Open(*bytes, /*verify_crc=*/false));
+      if (const auto* e = reader.Find(req.key)) {
+        Status s = reader.Read(*e, req.min_step, req.max_step, &all);
+        if (!s.ok()) return s.WithContext("chunk " + ref.object);
+      }
+    }
+  }
+  for (const auto& t : tables) t->Read(req.run_id, req.key, req.min_step, req.max_step, &all);
+  if (!std::is_sorted(all.begin(), all.end(), HistoryLess)) {
+    std::sort(all.begin(), all.end(), HistoryLess);
+  }
+  size_t begin = 0;
+  if (has_token) {
+    begin = static_cast<size_t>(std::lower_bound(all.begin(), all.end(), after, HistoryLess) -
+                                all.begin());
+    for (uint64_t k = 0; k < after_count && begin < all.size() && all[begin] == after; ++k) ++begin;
+  }
+  size_t end = std::min(all.size(), begin + req.max_results);
+  HistoryPage page;
+  page.samples.assign(all.begin() + static_cast<ptrdiff_t>(begin),
+                      all.begin() + static_cast<ptrdiff_t>(end));
+  if (end < all.size()) {
+    const Sample& last = all[end - 1];
+    auto first_equal = std::lower_bound(all.begin(), all.end(), last, HistoryLess) - all.begin();
+    page.next_page_token = EncodeToken(last, end - static_cast<size_t>(first_equal));
+  }
+  return page;
+}
+
+Result<std::map<std::string, Summary>> MetricStore::Summaries(std::string_view run_id) const {
+  std::string run(run_id);
+  std::shared_ptr<const Manifest> manifest;
+  std::vector<std::shared_ptr<SegmentTable>> tables;
+  {
+    std::lock_guard lock(state_mu_);
+    manifest = manifest_;
+    for (const auto& [seq, t] : tables_) tables.push_back(t);
+  }
+  std::map<std::string, Summary> out;
+  auto it = manifest->runs.find(run);
+  if (it != manifest->runs.end()) out = it->second->keys;
+  for (const auto& t : tables) t->MergeSummaries(run, &out);
+  return out;
+}
+
+Result<std::vector<Point>> MetricStore::Latest(std::string_view run_id) const {
+  ASSIGN_OR_RETURN(auto summaries, Summaries(run_id));
+  std::vector<Point> out;
+  out.reserve(summaries.size());
+  for (const auto& [key, s] : summaries) {
+    out.push_back(Point{key, s.last.value, s.last.timestamp_ms, s.last.step});
+  }
+  return out;
+}
+
+MetricStoreStats MetricStore::stats() const {
+  std::lock_guard lock(state_mu_);
+  MetricStoreStats s = stats_;
+  s.batches = batches_.load();
+  s.points = points_.load();
+  s.duplicate_batches = duplicates_.load();
+  s.sealed_segments_waiting = active_sequence_ - 1 - manifest_->compacted_through;
+  return s;
+}
+
+}  // namespace runledger::store
