@@ -4,40 +4,23 @@ namespace runledger {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk:
-      return "OK";
-    case Code::kInvalidArgument:
-      return "InvalidArgument";
-    case Code::kNotFound:
-      return "NotFound";
-    case Code::kAlreadyExists:
-      return "AlreadyExists";
-    case Code::kConflict:
-      return "Conflict";
-    case Code::kGone:
-      return "Gone";
-    case Code::kPermissionDenied:
-      return "PermissionDenied";
-    case Code::kUnauthenticated:
-      return "Unauthenticated";
-    case Code::kResourceExhausted:
-      return "ResourceExhausted";
-    case Code::kFailedPrecondition:
-      return "FailedPrecondition";
-    case Code::kUnavailable:
-      return "Unavailable";
-    case Code::kDeadlineExceeded:
-      return "DeadlineExceeded";
-    case Code::kCancelled:
-      return "Cancelled";
-    case Code::kCorruption:
-      return "Corruption";
-    case Code::kIoError:
-      return "IoError";
-    case Code::kUnimplemented:
-      return "Unimplemented";
-    case Code::kInternal:
-      return "Internal";
+    case Code::kOk: return "OK";
+    case Code::kInvalidArgument: return "InvalidArgument";
+    case Code::kNotFound: return "NotFound";
+    case Code::kAlreadyExists: return "AlreadyExists";
+    case Code::kConflict: return "Conflict";
+    case Code::kGone: return "Gone";
+    case Code::kPermissionDenied: return "PermissionDenied";
+    case Code::kUnauthenticated: return "Unauthenticated";
+    case Code::kResourceExhausted: return "ResourceExhausted";
+    case Code::kFailedPrecondition: return "FailedPrecondition";
+    case Code::kUnavailable: return "Unavailable";
+    case Code::kDeadlineExceeded: return "DeadlineExceeded";
+    case Code::kCancelled: return "Cancelled";
+    case Code::kCorruption: return "Corruption";
+    case Code::kIoError: return "IoError";
+    case Code::kUnimplemented: return "Unimplemented";
+    case Code::kInternal: return "Internal";
   }
   return "Unknown";
 }

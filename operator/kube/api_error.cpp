@@ -4,12 +4,19 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "kube/json_fields.h"
+
 namespace runledger::kube {
 namespace {
 
 using nlohmann::json;
 
-Code CodeFor(int http_status, std::string_view reason) {
+Code CodeFor(int http_status, std::string_view reason, const std::vector<FieldCause>& causes = {}) {
+  // A server-side apply conflict with another field manager is a 409
+  // Conflict, but re-reading never resolves it: it needs force or a fix.
+  for (const auto& cause : causes) {
+    if (cause.reason == "FieldManagerConflict") return Code::kFailedPrecondition;
+  }
   // The reason is more specific than the HTTP status (409 is both
   // AlreadyExists and Conflict), so it decides first.
   if (reason == "NotFound") return Code::kNotFound;
@@ -21,36 +28,25 @@ Code CodeFor(int http_status, std::string_view reason) {
   if (reason == "Unauthorized") return Code::kUnauthenticated;
   if (reason == "TooManyRequests") return Code::kResourceExhausted;
   if (reason == "ServerTimeout" || reason == "Timeout") return Code::kDeadlineExceeded;
-  if (reason == "ServiceUnavailable") return Code::kUnavailable;
+  // InternalError is mostly transient (a webhook or etcd timing out).
+  if (reason == "ServiceUnavailable" || reason == "InternalError") return Code::kUnavailable;
   if (reason == "MethodNotAllowed") return Code::kUnimplemented;
   switch (http_status) {
-    case 400:
-      return Code::kInvalidArgument;
-    case 401:
-      return Code::kUnauthenticated;
-    case 403:
-      return Code::kPermissionDenied;
-    case 404:
-      return Code::kNotFound;
-    case 405:
-      return Code::kUnimplemented;
-    case 409:
-      return Code::kConflict;
-    case 410:
-      return Code::kGone;
-    case 415:
-      return Code::kInvalidArgument;
-    case 422:
-      return Code::kInvalidArgument;
-    case 429:
-      return Code::kResourceExhausted;
+    case 400: return Code::kInvalidArgument;
+    case 401: return Code::kUnauthenticated;
+    case 403: return Code::kPermissionDenied;
+    case 404: return Code::kNotFound;
+    case 405: return Code::kUnimplemented;
+    case 409: return Code::kConflict;
+    case 410: return Code::kGone;
+    case 413:
+    case 415: return Code::kInvalidArgument;
+    case 422: return Code::kInvalidArgument;
+    case 429: return Code::kResourceExhausted;
     case 502:
-    case 503:
-      return Code::kUnavailable;
-    case 504:
-      return Code::kDeadlineExceeded;
-    default:
-      return Code::kInternal;
+    case 503: return Code::kUnavailable;
+    case 504: return Code::kDeadlineExceeded;
+    default: return Code::kInternal;
   }
 }
 
@@ -65,19 +61,19 @@ std::optional<std::chrono::seconds> ParseSeconds(std::string_view s) {
 Status FromStatusObject(int http_status, const json& obj, std::string_view retry_after_header,
                         std::string_view what) {
   ErrorDetails details;
-  details.http_status = obj.value("code", http_status);
-  details.reason = obj.value("reason", "");
-  std::string message = obj.value("message", "");
-  if (const auto d = obj.find("details"); d != obj.end() && d->is_object()) {
-    if (const auto causes = d->find("causes"); causes != d->end() && causes->is_array()) {
-      for (const auto& cause : *causes) {
-        details.causes.push_back(
-            {cause.value("field", ""), cause.value("reason", ""), cause.value("message", "")});
-      }
+  details.http_status = static_cast<int>(IntField(obj, "code").value_or(http_status));
+  details.reason = StringField(obj, "reason");
+  std::string message = StringField(obj, "message");
+  const json& d = ObjectField(obj, "details");
+  if (const auto causes = d.find("causes");
+      d.is_object() && causes != d.end() && causes->is_array()) {
+    for (const auto& cause : *causes) {
+      details.causes.push_back({StringField(cause, "field"), StringField(cause, "reason"),
+                                StringField(cause, "message")});
     }
-    if (const auto ra = d->find("retryAfterSeconds"); ra != d->end() && ra->is_number_integer()) {
-      details.retry_after = std::chrono::seconds(ra->get<int64_t>());
-    }
+  }
+  if (auto seconds = IntField(d, "retryAfterSeconds")) {
+    details.retry_after = std::chrono::seconds(*seconds);
   }
   if (!details.retry_after && !retry_after_header.empty()) {
     details.retry_after = ParseSeconds(retry_after_header);
@@ -85,7 +81,7 @@ Status FromStatusObject(int http_status, const json& obj, std::string_view retry
   if (message.empty()) {
     message = "HTTP " + std::to_string(http_status) + " from " + std::string(what);
   }
-  const Code code = CodeFor(details.http_status, details.reason);
+  const Code code = CodeFor(details.http_status, details.reason, details.causes);
   return Status(code, std::move(message), std::move(details));
 }
 
@@ -94,7 +90,7 @@ Status FromStatusObject(int http_status, const json& obj, std::string_view retry
 Status DecodeApiError(int http_status, std::string_view body, std::string_view retry_after_header,
                       std::string_view what) {
   json obj = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (obj.is_object() && obj.value("kind", "") == "Status") {
+  if (StringField(obj, "kind") == "Status") {
     return FromStatusObject(http_status, obj, retry_after_header, what);
   }
   // Not a Status object (a proxy, or a plain-text answer): keep a bounded
@@ -113,7 +109,7 @@ Status DecodeApiError(int http_status, std::string_view body, std::string_view r
 Status DecodeWatchError(std::string_view status_json) {
   json obj = json::parse(status_json, nullptr, /*allow_exceptions=*/false);
   if (!obj.is_object()) return Internal("watch ERROR event without a Status object");
-  return FromStatusObject(obj.value("code", 500), obj, "", "watch");
+  return FromStatusObject(static_cast<int>(IntField(obj, "code").value_or(500)), obj, "", "watch");
 }
 
 }  // namespace runledger::kube

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kube/api_error.h"
+#include "kube/json_fields.h"
 
 namespace runledger::kube {
 namespace {
@@ -11,34 +12,25 @@ constexpr char kJson[] = "application/json";
 
 std::string_view ContentType(PatchType type) {
   switch (type) {
-    case PatchType::kMerge:
-      return "application/merge-patch+json";
-    case PatchType::kJson:
-      return "application/json-patch+json";
-    case PatchType::kStrategicMerge:
-      return "application/strategic-merge-patch+json";
-    case PatchType::kApply:
-      return "application/apply-patch+yaml";
+    case PatchType::kMerge: return "application/merge-patch+json";
+    case PatchType::kJson: return "application/json-patch+json";
+    case PatchType::kStrategicMerge: return "application/strategic-merge-patch+json";
+    case PatchType::kApply: return "application/apply-patch+yaml";
   }
   return kJson;
 }
 
 std::string_view PropagationName(Propagation p) {
   switch (p) {
-    case Propagation::kBackground:
-      return "Background";
-    case Propagation::kForeground:
-      return "Foreground";
-    case Propagation::kOrphan:
-      return "Orphan";
+    case Propagation::kBackground: return "Background";
+    case Propagation::kForeground: return "Foreground";
+    case Propagation::kOrphan: return "Orphan";
   }
   return "Background";
 }
 
 std::string ObjectName(const json& object) {
-  const auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return "";
-  return meta->value("name", "");
+  return StringField(ObjectField(object, "metadata"), "name");
 }
 
 }  // namespace
@@ -94,10 +86,9 @@ Result<ListPage> Client::List(const Resource& r, std::string_view ns, const List
     page.items.reserve(items->size());
     for (auto& item : *items) page.items.push_back(std::move(item));
   }
-  if (auto meta = list.find("metadata"); meta != list.end() && meta->is_object()) {
-    page.resource_version = meta->value("resourceVersion", "");
-    page.continue_token = meta->value("continue", "");
-  }
+  const json& meta = ObjectField(list, "metadata");
+  page.resource_version = StringField(meta, "resourceVersion");
+  page.continue_token = StringField(meta, "continue");
   return page;
 }
 
@@ -162,7 +153,8 @@ Status Client::Delete(const Resource& r, std::string_view ns, std::string_view n
 
 Status Client::Watch(const Resource& r, std::string_view ns, const WatchOptions& o,
                      const std::function<Status(WatchEvent)>& on_event, std::stop_token stop) {
-  const auto timeout = std::min(o.timeout, options_.max_watch);
+  // 0 would let the server pick 30-60 minutes, beyond the stream timeout.
+  const auto timeout = std::clamp(o.timeout, std::chrono::seconds(1), options_.max_watch);
   const std::string target =
       ResourcePath(r, ns) + QueryString({{"watch", "true"},
                                          {"labelSelector", o.label_selector},
@@ -187,7 +179,7 @@ Status Client::Watch(const Resource& r, std::string_view ns, const WatchOptions&
   return Status();
 }
 
-Result<json> Client::GetPath(std::string_view path) {
+Result<json> Client::GetJson(std::string_view path) {
   return Do({"GET", std::string(path), "", ""});
 }
 

@@ -60,7 +60,7 @@ struct WatchOptions {
   std::string resource_version;  // Start after this version; "" starts at "now".
   bool allow_bookmarks = true;
   // The server ends the watch after this long; the caller then resumes from
-  // the last resourceVersion it saw. Capped by Client::Options::max_watch.
+  // the last resourceVersion it saw. Clamped to [1 s, Options::max_watch].
   std::chrono::seconds timeout{290};
 };
 
@@ -145,8 +145,8 @@ class Client {
   Status Watch(const Resource& r, std::string_view ns, const WatchOptions& options,
                const std::function<Status(WatchEvent)>& on_event, std::stop_token stop = {});
 
-  // GET of any path, e.g. "/version" or "/readyz".
-  Result<json> GetPath(std::string_view path);
+  // GET of any path that answers JSON, e.g. "/version" or "/apis".
+  Result<json> GetJson(std::string_view path);
 
  private:
   Result<json> Do(HttpRequest request);

@@ -24,6 +24,12 @@ Status ConfigError(const std::string& source, const std::string& what) {
 Result<std::string> DecodeBase64(std::string in) {
   std::erase_if(in, [](char c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t'; });
   if (in.size() % 4 != 0) return InvalidArgument("length is not a multiple of 4");
+  // EVP_DecodeBlock accepts '=' anywhere; padding may only end the text.
+  const size_t first_pad = in.find('=');
+  if (first_pad != std::string::npos &&
+      (first_pad + 2 < in.size() || in.find_first_not_of('=', first_pad) != std::string::npos)) {
+    return InvalidArgument("not valid base64 ('=' before the end)");
+  }
   std::string out(in.size() / 4 * 3, '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                           reinterpret_cast<const unsigned char*>(in.data()),
@@ -99,14 +105,13 @@ Result<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-Result<Config> ParseKubeconfig(const std::string& yaml, const std::string& base_dir,
-                               const std::string& source, const std::string& context) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    return ConfigError(source, std::string("not valid YAML: ") + e.what());
-  }
+namespace {
+
+// ParseKubeconfig's work; yaml-cpp throws on shapes it did not expect (a
+// scalar where a mapping should be), which the caller turns into an error.
+Result<Config> ParseKubeconfigOrThrow(const std::string& yaml, const std::string& base_dir,
+                                      const std::string& source, const std::string& context) {
+  const YAML::Node root = YAML::Load(yaml);
   if (!root.IsMap()) return ConfigError(source, "not a kubeconfig (expected a mapping)");
 
   std::string context_name = context.empty() ? Scalar(root, "current-context") : context;
@@ -129,6 +134,9 @@ Result<Config> ParseKubeconfig(const std::string& yaml, const std::string& base_
                                    "\" (used by context \"" + context_name + "\")");
   }
   const YAML::Node cluster = cluster_entry["cluster"];
+  if (!cluster.IsMap()) {
+    return ConfigError(source, "clusters[" + cluster_name + "].cluster is not a mapping");
+  }
   c.server = Scalar(cluster, "server");
   while (!c.server.empty() && c.server.back() == '/') c.server.pop_back();
   const std::string cluster_field = "clusters[" + cluster_name + "].cluster";
@@ -184,6 +192,17 @@ Result<Config> ParseKubeconfig(const std::string& yaml, const std::string& base_
                  c.source);
   }
   return c;
+}
+
+}  // namespace
+
+Result<Config> ParseKubeconfig(const std::string& yaml, const std::string& base_dir,
+                               const std::string& source, const std::string& context) {
+  try {
+    return ParseKubeconfigOrThrow(yaml, base_dir, source, context);
+  } catch (const YAML::Exception& e) {
+    return ConfigError(source, std::string("malformed kubeconfig: ") + e.what());
+  }
 }
 
 Result<Config> LoadKubeconfig(const std::string& path, const std::string& context) {

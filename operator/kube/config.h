@@ -5,9 +5,11 @@
 // and, where it applies, the field that is wrong.
 //
 // Supported: certificate-authority(-data), client-certificate(-data) with
-// client-key(-data), token, tokenFile, insecure-skip-tls-verify (honoured with
-// a warning), tls-server-name, the context's namespace. Not supported, with a
-// clear error: exec and auth-provider plugins, username/password.
+// client-key(-data), token (wins over tokenFile, as in kubectl), tokenFile,
+// insecure-skip-tls-verify (honoured with a warning), the context's
+// namespace. Not supported, with a clear error: exec and auth-provider
+// plugins, username/password; tls-server-name is read but refused when a
+// client is made (kube/transport.h).
 #pragma once
 
 #include <string>
@@ -22,7 +24,7 @@ struct Config {
   std::string client_cert_pem;  // Client certificate chain; with client_key_pem.
   std::string client_key_pem;
   std::string token;       // Bearer token, or empty.
-  std::string token_file;  // Bearer token re-read from this file, or empty.
+  std::string token_file;  // Bearer token re-read from this file; unused when token is set.
   bool insecure_skip_tls_verify = false;
   std::string tls_server_name;  // Name to verify the server's certificate against.
   std::string ns = "default";   // Namespace of the context, or the pod's own.

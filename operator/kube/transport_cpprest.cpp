@@ -95,12 +95,7 @@ class CpprestTransport final : public Transport {
       : config_(std::move(config)),
         user_agent_(options.user_agent),
         request_client_(config_.server, ClientConfig(options.request_timeout)),
-        stream_client_(config_.server, ClientConfig(options.stream_timeout)) {
-    if (!config_.tls_server_name.empty()) {
-      spdlog::warn("kube: tls-server-name {} is ignored; the certificate is checked against {}",
-                   config_.tls_server_name, config_.server);
-    }
-  }
+        stream_client_(config_.server, ClientConfig(options.stream_timeout)) {}
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
     try {
@@ -116,26 +111,35 @@ class CpprestTransport final : public Transport {
                               std::stop_token stop) override {
     pplx::cancellation_token_source cancel;
     std::stop_callback on_stop(stop, [&cancel] { cancel.cancel(); });
+    // However the stream ends here, the request must end too: otherwise
+    // cpprestsdk keeps reading it in the background until the server's
+    // timeout, holding the connection.
+    struct CancelOnExit {
+      pplx::cancellation_token_source& source;
+      ~CancelOnExit() { source.cancel(); }
+    } cancel_on_exit{cancel};
+
+    std::vector<char> chunk(64 * 1024);
     try {
       http_response resp = stream_client_.request(Build(request), cancel.get_token()).get();
       if (resp.status_code() != 200) return Finish(resp);
       auto buf = resp.body().streambuf();
-      std::vector<char> chunk(64 * 1024);
       while (!stop.stop_requested()) {
         // Wait for one byte, then take everything already buffered.
         if (buf.getc().get() == std::char_traits<char>::eof()) break;
         const size_t n = std::clamp<size_t>(buf.in_avail(), 1, chunk.size());
         const size_t got = buf.getn(reinterpret_cast<uint8_t*>(chunk.data()), n).get();
-        RETURN_IF_ERROR(on_data(std::string_view(chunk.data(), got)));
+        Status delivered = Deliver(on_data, std::string_view(chunk.data(), got));
+        if (!delivered.ok()) return delivered;
       }
-      if (stop.stop_requested()) return Cancelled("stream stopped");
-      HttpResponse done;
-      done.status = 200;
-      return done;
     } catch (const std::exception& e) {
       if (stop.stop_requested()) return Cancelled("stream stopped");
       return TransportError(request, config_.server, e);
     }
+    if (stop.stop_requested()) return Cancelled("stream stopped");
+    HttpResponse done;
+    done.status = 200;
+    return done;
   }
 
  private:
@@ -172,6 +176,17 @@ class CpprestTransport final : public Transport {
     return req;
   }
 
+  // Calls the caller's callback; an exception from it is the caller's bug,
+  // not a transport failure, and is reported as such.
+  static Status Deliver(const std::function<Status(std::string_view)>& on_data,
+                        std::string_view data) {
+    try {
+      return on_data(data);
+    } catch (const std::exception& e) {
+      return Internal(std::string("stream callback threw: ") + e.what());
+    }
+  }
+
   static Result<HttpResponse> Finish(http_response& resp) {
     HttpResponse out;
     out.status = resp.status_code();
@@ -183,9 +198,10 @@ class CpprestTransport final : public Transport {
   }
 
   // The token, re-read from token_file at most once a minute: projected
-  // service-account tokens are rotated by the kubelet.
+  // service-account tokens are rotated by the kubelet. A token given inline
+  // wins over a file, as in kubectl.
   std::string BearerToken() {
-    if (config_.token_file.empty()) return config_.token;
+    if (!config_.token.empty() || config_.token_file.empty()) return config_.token;
     std::lock_guard lock(token_mu_);
     const auto now = std::chrono::steady_clock::now();
     if (token_cache_.empty() || now - token_read_ > std::chrono::minutes(1)) {
@@ -217,6 +233,13 @@ class CpprestTransport final : public Transport {
 Result<std::unique_ptr<Transport>> NewHttpTransport(const Config& config,
                                                     const TransportOptions& options) {
   RETURN_IF_ERROR(CheckTlsMaterial(config));
+  if (!config.tls_server_name.empty()) {
+    // cpprestsdk verifies the certificate against the URL's host only.
+    return Status(Code::kUnimplemented,
+                  config.source +
+                      ": tls-server-name is not supported; reach the server by a name "
+                      "its certificate holds");
+  }
   if (options.stream_timeout <= options.request_timeout) {
     return InvalidArgument("stream timeout must exceed the request timeout");
   }

@@ -53,6 +53,32 @@ TEST(ApiErrorTest, InvalidKeepsFieldCauses) {
   EXPECT_EQ(s.details().causes[0].reason, "FieldValueInvalid");
 }
 
+TEST(ApiErrorTest, ApplyConflictWithAnotherManagerIsAFailedPrecondition) {
+  // Re-reading never resolves it, so it must not read as "retry".
+  Status s = DecodeApiError(
+      409,
+      StatusJson(
+          409, "Conflict", "Apply failed with 1 conflict",
+          R"({"causes":[{"reason":"FieldManagerConflict","message":"conflict with \"a\"","field":".spec.x"}]})"),
+      "", "");
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+}
+
+TEST(ApiErrorTest, MalformedStatusFieldsAreIgnoredNotThrown) {
+  for (const char* body : {
+           R"({"kind":"Status","code":"500","message":"m"})",
+           R"({"kind":"Status","code":409,"reason":null,"message":7})",
+           R"({"kind":"Status","code":422,"details":{"causes":["a","b"],"retryAfterSeconds":"x"}})",
+           R"({"kind":"Status","details":[]})",
+           R"({"kind":7})",
+       }) {
+    Status s = DecodeApiError(503, body, "", "GET /x");
+    EXPECT_FALSE(s.ok()) << body;
+  }
+  EXPECT_EQ(DecodeApiError(503, R"({"kind":"Status","code":"500"})", "", "").code(),
+            Code::kUnavailable);
+}
+
 TEST(ApiErrorTest, AuthErrors) {
   EXPECT_EQ(DecodeApiError(401, StatusJson(401, "Unauthorized", "Unauthorized"), "", "").code(),
             Code::kUnauthenticated);
@@ -78,8 +104,11 @@ TEST(ApiErrorTest, RetryAfterHeaderIsUsedWhenDetailsHaveNone) {
 TEST(ApiErrorTest, ServerErrors) {
   EXPECT_EQ(DecodeApiError(503, "", "", "").code(), Code::kUnavailable);
   EXPECT_EQ(DecodeApiError(504, "", "", "").code(), Code::kDeadlineExceeded);
+  // InternalError is mostly a webhook or etcd timing out: transient.
   EXPECT_EQ(DecodeApiError(500, StatusJson(500, "InternalError", "boom"), "", "").code(),
-            Code::kInternal);
+            Code::kUnavailable);
+  EXPECT_EQ(DecodeApiError(500, "", "", "").code(), Code::kInternal);
+  EXPECT_EQ(DecodeApiError(413, "", "", "").code(), Code::kInvalidArgument);
 }
 
 TEST(ApiErrorTest, NonJsonBodyIsQuotedAndBounded) {

@@ -154,11 +154,11 @@ TEST_F(ClientTest, ErrorsAreDecoded) {
 
 TEST_F(ClientTest, NonJsonSuccessIsAnInternalError) {
   Answer(200, "<html>");
-  EXPECT_EQ(client_->GetPath("/version").status().code(), Code::kInternal);
+  EXPECT_EQ(client_->GetJson("/version").status().code(), Code::kInternal);
 }
 
 TEST_F(ClientTest, TransportErrorsPassThrough) {
-  EXPECT_EQ(client_->GetPath("/version").status().code(), Code::kUnavailable);
+  EXPECT_EQ(client_->GetJson("/version").status().code(), Code::kUnavailable);
 }
 
 TEST_F(ClientTest, WatchDeliversEventsAndBuildsTheQuery) {
@@ -207,9 +207,9 @@ TEST_F(ClientTest, RequestsAreRateLimited) {
   // Default burst 30 at 20 QPS: the 31st request waits 50 ms of clock time.
   for (int i = 0; i < 31; ++i) Answer(200, "{}");
   const auto start = clock_.SteadyNow();
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(client_->GetPath("/x").ok());
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(client_->GetJson("/x").ok());
   EXPECT_EQ(clock_.SteadyNow(), start);
-  ASSERT_TRUE(client_->GetPath("/x").ok());
+  ASSERT_TRUE(client_->GetJson("/x").ok());
   EXPECT_EQ(clock_.SteadyNow() - start, std::chrono::milliseconds(50));
 }
 

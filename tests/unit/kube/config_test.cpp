@@ -121,6 +121,34 @@ TEST(KubeconfigTest, BadBase64NamesTheDataField) {
       << c.status().message();
 }
 
+TEST(KubeconfigTest, Base64PaddingOnlyAtTheEnd) {
+  auto data = [](const std::string& b64) {
+    return ParseKubeconfig(
+        Kubeconfig("    server: https://k:6443\n    certificate-authority-data: " + b64 + "\n", ""),
+        "", "x");
+  };
+  EXPECT_EQ(data("QUI=")->ca_pem, "AB");   // One pad.
+  EXPECT_EQ(data("QQ==")->ca_pem, "A");    // Two pads.
+  EXPECT_EQ(data("QUJD")->ca_pem, "ABC");  // None.
+  auto bad = data("QQ==QUFB");             // '=' inside the text is not base64.
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("certificate-authority-data"), std::string::npos);
+}
+
+TEST(KubeconfigTest, UnexpectedShapesAreErrorsNotExceptions) {
+  for (const std::string text : {
+           "current-context: a\ncontexts: [foo]\n",
+           "current-context: a\ncontexts:\n- name: {x: y}\n",
+           "current-context: a\ncontexts:\n- {name: a, context: {cluster: c}}\nclusters:\n- {name: "
+           "c, cluster: oops}\n",
+           "current-context: a\ncontexts:\n- {name: a, context: {cluster: c, user: "
+           "u}}\nclusters:\n- {name: c, cluster: {server: 'https://k'}}\nusers: [u]\n",
+       }) {
+    auto c = ParseKubeconfig(text, "", "x");
+    EXPECT_EQ(c.status().code(), Code::kInvalidArgument) << text;
+  }
+}
+
 TEST(KubeconfigTest, CertificateWithoutKeyIsRefused) {
   auto c =
       ParseKubeconfig(Kubeconfig(kCluster, "    client-certificate: client.crt\n"), kData, "x");
