@@ -9,10 +9,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache_root="${RUNLEDGER_CACHE:-$HOME/.cache/runledger}"
 
-# The key changes whenever a pinned version (go.mod/go.sum) or this script does.
-key="$(cat "$here"/*/go.mod "$here"/*/go.sum "$here/build.sh" | sha256sum | cut -c1-16)"
+# The key changes whenever a pinned version (go.mod/go.sum) or the recipe
+# below does: bump `recipe` when changing how the tools are built.
+recipe=1
+key="$( (echo "recipe=$recipe"; cat "$here"/*/go.mod "$here"/*/go.sum) | sha256sum | cut -c1-16)"
 bin="$cache_root/tools-$key/bin"
 if [[ -f "$bin/.complete" ]]; then
+  touch "$bin/.complete"  # Marks the build as in use (see the clean-up below).
   echo "$bin"
   exit 0
 fi
@@ -49,8 +52,11 @@ build kubernetes kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler "$k8s_ldfla
 build kubernetes kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
 build kubernetes kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
 touch "$bin/.complete"
-# Older builds (other pinned versions) are dead weight: about 500 MB each.
+# Builds for other pinned versions take about 500 MB each. Remove those no
+# other checkout has used for a week (a cluster or build holds their lock).
 for old in "$cache_root"/tools-*; do
-  [[ "$old" == "$cache_root/tools-$key" ]] || rm -rf "$old"
+  [[ "$old" == "$cache_root/tools-$key" ]] && continue
+  [[ -n "$(find "$old/bin/.complete" -mtime +7 2>/dev/null)" ]] || continue
+  (flock -n 9 && rm -rf "$old") 9>"$old/bin/.lock" || true
 done
 echo "$bin"

@@ -2,7 +2,7 @@
 //
 // A Status is either OK or a code plus a message. The code says what the
 // caller should do (see Code below); the message says what went wrong in
-// words a user can act on. An OK Status costs one pointer and never
+// words a user can act on. An OK Status holds a null pointer and never
 // allocates.
 //
 // Result<T> holds either a T or a non-OK Status. Use RETURN_IF_ERROR and
