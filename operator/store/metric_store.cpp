@@ -155,8 +155,7 @@ Status MetricStore::AppendIdempotent(const WalBatch& wb, const std::string& payl
         case IdempotencyWindow::State::kInFlight:
           ids_cv_.wait(lock);  // The first attempt is writing; wait for its outcome.
           continue;
-        case IdempotencyWindow::State::kUnknown:
-          break;
+        case IdempotencyWindow::State::kUnknown: break;
       }
       break;
     }
@@ -218,37 +217,60 @@ Result<HistoryPage> MetricStore::History(const HistoryRequest& req) const {
     manifest = manifest_;
     for (const auto& [seq, t] : tables_) tables.push_back(t);
   }
-  std::vector<Sample> all;
+  // Each source is cut to the samples this page can need: from the token on
+  // (step range pruned first), at most `want` of them. A page thus costs its
+  // own size plus the decoding of the chunks it overlaps, not the history.
+  const int64_t min_step = has_token ? std::max(req.min_step, after.step) : req.min_step;
+  const size_t want = static_cast<size_t>(after_count) + req.max_results;
+  std::vector<Sample> all, source;
+  bool cut = false;  // Some source had more than `want`: more pages follow.
+  auto take = [&] {
+    if (!std::is_sorted(source.begin(), source.end(), HistoryLess)) {
+      std::sort(source.begin(), source.end(), HistoryLess);
+    }
+    auto from = has_token ? std::lower_bound(source.begin(), source.end(), after, HistoryLess)
+                          : source.begin();
+    auto n = std::min<size_t>(want, static_cast<size_t>(source.end() - from));
+    cut = cut || n < static_cast<size_t>(source.end() - from);
+    all.insert(all.end(), from, from + static_cast<ptrdiff_t>(n));
+    source.clear();
+  };
   auto run = manifest->runs.find(req.run_id);
   if (run != manifest->runs.end()) {
     for (const ChunkRef& ref : run->second->chunks) {
-      if (ref.max_step < req.min_step || ref.min_step > req.max_step) continue;
+      if (ref.max_step < min_step || ref.min_step > req.max_step) continue;
       ASSIGN_OR_RETURN(auto bytes, FetchChunk(ref.object));
       ASSIGN_OR_RETURN(ChunkReader reader, ChunkReader::Open(*bytes, /*verify_crc=*/false));
       if (const auto* e = reader.Find(req.key)) {
-        Status s = reader.Read(*e, req.min_step, req.max_step, &all);
+        Status s = reader.Read(*e, min_step, req.max_step, &source);
         if (!s.ok()) return s.WithContext("chunk " + ref.object);
+        take();
       }
     }
   }
-  for (const auto& t : tables) t->Read(req.run_id, req.key, req.min_step, req.max_step, &all);
+  for (const auto& t : tables) {
+    t->Read(req.run_id, req.key, min_step, req.max_step, &source);
+    take();
+  }
   if (!std::is_sorted(all.begin(), all.end(), HistoryLess)) {
     std::sort(all.begin(), all.end(), HistoryLess);
   }
+  // `all` starts at the token's sample; skip the copies of it already returned.
   size_t begin = 0;
   if (has_token) {
-    begin = static_cast<size_t>(std::lower_bound(all.begin(), all.end(), after, HistoryLess) -
-                                all.begin());
-    for (uint64_t k = 0; k < after_count && begin < all.size() && all[begin] == after; ++k) ++begin;
+    while (begin < after_count && begin < all.size() && all[begin] == after) ++begin;
   }
   size_t end = std::min(all.size(), begin + req.max_results);
   HistoryPage page;
   page.samples.assign(all.begin() + static_cast<ptrdiff_t>(begin),
                       all.begin() + static_cast<ptrdiff_t>(end));
-  if (end < all.size()) {
+  if (end > begin && (end < all.size() || cut)) {
     const Sample& last = all[end - 1];
     auto first_equal = std::lower_bound(all.begin(), all.end(), last, HistoryLess) - all.begin();
-    page.next_page_token = EncodeToken(last, end - static_cast<size_t>(first_equal));
+    uint64_t equal = end - static_cast<size_t>(first_equal);
+    // Copies of the token's sample returned on earlier pages count too.
+    if (has_token && last == after) equal += after_count - begin;
+    page.next_page_token = EncodeToken(last, equal);
   }
   return page;
 }

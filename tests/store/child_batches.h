@@ -3,9 +3,10 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "store/metric_store.h"
 
@@ -31,36 +32,38 @@ inline Batch ChildBatch(uint64_t k) {
 // Returns "" if all holds, else what went wrong. *present gets the batches seen.
 inline std::string CheckChildData(MetricStore& store, const std::set<uint64_t>& acked,
                                   std::set<uint64_t>* present) {
-  std::map<uint64_t, std::map<int, int>> seen;  // batch -> point index -> count
+  std::unordered_map<uint64_t, std::vector<uint8_t>> seen;  // batch -> count per point
   for (int key = 0; key < kChildKeys; ++key) {
     HistoryRequest req{
-        .run_id = "crash-run", .key = "k" + std::to_string(key), .max_results = 5000};
+        .run_id = "crash-run", .key = "k" + std::to_string(key), .max_results = 100000};
     while (true) {
       auto page = store.History(req);
       if (!page.ok()) return "history: " + page.status().ToString();
       for (const Sample& s : page->samples) {
         uint64_t k = static_cast<uint64_t>(s.step) / 1000;
         int j = static_cast<int>(s.step % 1000);
-        if (j % kChildKeys != key || s.timestamp_ms != static_cast<int64_t>(k) ||
+        if (j % kChildKeys != key || j >= ChildBatchSize(k) ||
+            s.timestamp_ms != static_cast<int64_t>(k) ||
             s.value != static_cast<double>(k) + j / 1000.0) {
           return "unexpected sample at step " + std::to_string(s.step);
         }
-        ++seen[k][j];
+        auto& counts = seen[k];
+        if (counts.empty()) counts.resize(static_cast<size_t>(ChildBatchSize(k)));
+        ++counts[static_cast<size_t>(j)];
       }
       if (page->next_page_token.empty()) break;
       req.page_token = page->next_page_token;
     }
   }
-  for (const auto& [k, points] : seen) {
+  for (const auto& [k, counts] : seen) {
     present->insert(k);
-    if (static_cast<int>(points.size()) != ChildBatchSize(k)) {
-      return "batch " + std::to_string(k) + " is partial: " + std::to_string(points.size()) +
-             " of " + std::to_string(ChildBatchSize(k)) + " points";
-    }
-    for (const auto& [j, n] : points) {
-      if (n != 1)
+    for (size_t j = 0; j < counts.size(); ++j) {
+      if (counts[j] == 0)
+        return "batch " + std::to_string(k) + " is partial: point " + std::to_string(j) +
+               " missing";
+      if (counts[j] > 1)
         return "batch " + std::to_string(k) + " point " + std::to_string(j) + " seen " +
-               std::to_string(n) + " times";
+               std::to_string(counts[j]) + " times";
     }
   }
   for (uint64_t k : acked) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <limits>
+#include <random>
 #include <thread>
 
 #include "store/file_object_store.h"
@@ -109,6 +110,36 @@ TEST_F(MetricStoreTest, PagesSplitRunsOfIdenticalSamples) {
     req.page_token = page->next_page_token;
   }
   EXPECT_EQ(total, 7u);
+}
+
+TEST_F(MetricStoreTest, SmallPagesOverOverlappingChunksMatchOneBigRead) {
+  std::mt19937 rng(3);
+  for (int b = 0; b < 12; ++b) {
+    Batch batch{"r", "", {}};
+    for (int i = 0; i < 40; ++i) {
+      int64_t step = std::uniform_int_distribution<int64_t>(0, 60)(rng);  // Overlapping, repeated.
+      batch.points.push_back(
+          Point{"k", static_cast<double>(rng() % 3), 100 + static_cast<int64_t>(rng() % 2), step});
+    }
+    ASSERT_TRUE(store_->Append(batch).ok());
+    if (b % 3 == 2) {
+      ASSERT_TRUE(store_->Compact().ok());
+    }
+  }
+  std::vector<Sample> whole = All("r", "k");
+  ASSERT_EQ(whole.size(), 480u);
+  for (size_t page_size : {1u, 7u, 50u}) {
+    HistoryRequest req{.run_id = "r", .key = "k", .max_results = page_size};
+    std::vector<Sample> paged;
+    while (true) {
+      auto page = store_->History(req);
+      ASSERT_TRUE(page.ok());
+      paged.insert(paged.end(), page->samples.begin(), page->samples.end());
+      if (page->next_page_token.empty()) break;
+      req.page_token = page->next_page_token;
+    }
+    EXPECT_EQ(paged, whole) << "page size " << page_size;
+  }
 }
 
 TEST_F(MetricStoreTest, MalformedPageTokenIsInvalidArgument) {
