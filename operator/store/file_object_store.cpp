@@ -105,6 +105,23 @@ Status Walk(const std::string& dir, const std::string& rel, std::string_view pre
   return status;
 }
 
+// An object's file, open for reading, with what fstat said of it.
+struct OpenObject {
+  Fd fd;
+  std::string path;
+  struct stat st;
+};
+
+// Opens the object at `path` (named `key` in errors); NotFound unless it is
+// a regular file.
+Result<OpenObject> OpenForReading(std::string path, std::string_view key) {
+  ASSIGN_OR_RETURN(Fd fd, OpenFile(path, O_RDONLY | O_NOFOLLOW));
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("stat", path, errno);
+  if (!S_ISREG(st.st_mode)) return NotFound("no object \"" + std::string(key) + "\"");
+  return OpenObject{std::move(fd), std::move(path), st};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(std::string root) {
@@ -158,12 +175,8 @@ Status FileObjectStore::Put(std::string_view key, Reader& body) {
 Result<std::unique_ptr<Reader>> FileObjectStore::Get(std::string_view key,
                                                      std::optional<ByteRange> range) {
   RETURN_IF_ERROR(ValidateKey(key));
-  std::string path = PathOf(key);
-  ASSIGN_OR_RETURN(Fd fd, OpenFile(path, O_RDONLY | O_NOFOLLOW));
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("stat", path, errno);
-  if (!S_ISREG(st.st_mode)) return NotFound("no object \"" + std::string(key) + "\"");
-  auto size = static_cast<uint64_t>(st.st_size);
+  ASSIGN_OR_RETURN(OpenObject object, OpenForReading(PathOf(key), key));
+  auto size = static_cast<uint64_t>(object.st.st_size);
   uint64_t offset = 0, length = size;
   if (range) {
     if (range->offset >= size && !(size == 0 && range->offset == 0)) {
@@ -174,17 +187,15 @@ Result<std::unique_ptr<Reader>> FileObjectStore::Get(std::string_view key,
     offset = range->offset;
     length = std::min(size - offset, range->length.value_or(size - offset));
   }
-  return std::unique_ptr<Reader>(new FileReader(std::move(fd), path, offset, length));
+  return std::unique_ptr<Reader>(new FileReader(std::move(object.fd), object.path, offset, length));
 }
 
 Result<ObjectInfo> FileObjectStore::Head(std::string_view key) {
   RETURN_IF_ERROR(ValidateKey(key));
-  std::string path = PathOf(key);
-  ASSIGN_OR_RETURN(Fd fd, OpenFile(path, O_RDONLY | O_NOFOLLOW));
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("stat", path, errno);
-  if (!S_ISREG(st.st_mode)) return NotFound("no object \"" + std::string(key) + "\"");
-  ObjectInfo info{std::string(key), static_cast<uint64_t>(st.st_size), MTime(st), {}};
+  ASSIGN_OR_RETURN(OpenObject object, OpenForReading(PathOf(key), key));
+  Fd& fd = object.fd;
+  const std::string& path = object.path;
+  ObjectInfo info{std::string(key), static_cast<uint64_t>(object.st.st_size), MTime(object.st), {}};
   char hex[65];
   ssize_t n = ::fgetxattr(fd.get(), kHashXattr, hex, 64);
   if (n == 64) {
