@@ -15,12 +15,9 @@ Status ErrnoStatus(std::string_view what, std::string_view path, int err) {
   switch (err) {
     case ENOSPC:
     case EDQUOT:
-    case EFBIG:
-      return Status(Code::kResourceExhausted, "out of space: " + msg);
-    case ENOENT:
-      return NotFound(msg);
-    default:
-      return IoError(msg);
+    case EFBIG: return Status(Code::kResourceExhausted, "out of space: " + msg);
+    case ENOENT: return NotFound(msg);
+    default: return IoError(msg);
   }
 }
 
