@@ -34,11 +34,12 @@ std::string EscapeRun(const std::string& run) {
 
 }  // namespace
 
-std::string MetricStore::ChunkObject(const std::string& run, uint64_t generation,
+std::string MetricStore::ChunkObject(const std::string& run, uint64_t generation, uint64_t attempt,
                                      size_t part) const {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "/%016llu-%zu.rlc", static_cast<unsigned long long>(generation),
-                part);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "/%016llu-%016llx-%zu.rlc",
+                static_cast<unsigned long long>(generation),
+                static_cast<unsigned long long>(attempt), part);
   return options_.object_prefix + "runs/" + EscapeRun(run) + buf;
 }
 
@@ -61,6 +62,10 @@ Status MetricStore::CompactSealed() {
       if (seq > base->compacted_through && seq <= through) tables.push_back(t);
     }
   }
+  // A name is never written twice: a manifest Put that reported failure may
+  // still have committed, and its chunks must not be overwritten by a
+  // retry that reuses its generation.
+  const uint64_t attempt = compaction_attempt_++;
   Manifest next = *base;  // Copies pointers to the runs' indexes, not the indexes.
   next.generation = base->generation + 1;
   next.compacted_through = through;
@@ -99,7 +104,7 @@ Status MetricStore::CompactSealed() {
         first = false;
       }
       std::string bytes = EncodeChunk(series);
-      ref.object = ChunkObject(run, next.generation, part);
+      ref.object = ChunkObject(run, next.generation, attempt, part);
       ref.bytes = bytes.size();
       Status put = options_.objects->PutString(ref.object, bytes);
       if (!put.ok()) return put.WithContext("compaction: writing chunk");

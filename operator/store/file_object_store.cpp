@@ -136,10 +136,13 @@ Result<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(std::string root)
 Status FileObjectStore::Put(std::string_view key, Reader& body) {
   RETURN_IF_ERROR(ValidateKey(key));
   std::string final_path = PathOf(key);
-  std::string tmp = root_ + "/" + kTmpDir + "/" + std::to_string(::getpid()) + "-" +
-                    std::to_string(tmp_counter_.fetch_add(1));
+  // Unique across processes sharing the root (two containers may both be
+  // pid 1): the instance's random tag and a counter. O_EXCL turns a
+  // collision into an error instead of two writers in one file.
+  std::string tmp =
+      root_ + "/" + kTmpDir + "/" + tmp_tag_ + "-" + std::to_string(tmp_counter_.fetch_add(1));
   Status s = [&]() -> Status {
-    ASSIGN_OR_RETURN(Fd fd, OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+    ASSIGN_OR_RETURN(Fd fd, OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644));
     Sha256 hash;
     std::string buf(1 << 20, '\0');
     while (true) {

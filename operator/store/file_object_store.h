@@ -15,8 +15,11 @@
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
+#include <unistd.h>
+
 #include <atomic>
 #include <memory>
+#include <random>
 #include <string>
 
 #include "store/object_store.h"
@@ -42,6 +45,10 @@ class FileObjectStore final : public ObjectStore {
   std::string PathOf(std::string_view key) const { return root_ + "/" + std::string(key); }
 
   const std::string root_;
+  // Names this instance's temporary files (see Put): pid and 64 random bits.
+  const std::string tmp_tag_ =
+      std::to_string(::getpid()) + "-" +
+      std::to_string((uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
   std::atomic<uint64_t> tmp_counter_{0};
 };
 

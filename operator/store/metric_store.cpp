@@ -162,20 +162,19 @@ Status MetricStore::AppendIdempotent(const WalBatch& wb, const std::string& payl
     ids_.Expire(wb.append_time_ms);
     ids_.Add({id, content, wb.append_time_ms}, /*durable=*/false);
   }
-  Status s = AppendToWal(wb, payload);
-  {
+  // The id is marked durable by the WAL leader, with the points (see
+  // AppendToWal); only a failure is left to record here.
+  Status s = AppendToWal(wb, payload, id);
+  if (!s.ok()) {
     std::lock_guard lock(ids_mu_);
-    if (s.ok()) {
-      ids_.MarkDurable(id);
-    } else {
-      ids_.Forget(id);
-    }
+    ids_.Forget(id);
   }
   ids_cv_.notify_all();
   return s;
 }
 
-Status MetricStore::AppendToWal(const WalBatch& wb, const std::string& payload) {
+Status MetricStore::AppendToWal(const WalBatch& wb, const std::string& payload,
+                                std::optional<uint64_t> durable_id) {
   {
     std::lock_guard lock(state_mu_);
     uint64_t waiting = active_sequence_ - 1 - manifest_->compacted_through;
@@ -186,8 +185,18 @@ Status MetricStore::AppendToWal(const WalBatch& wb, const std::string& payload) 
                         stats_.last_compaction_error.ToString() + ")");
     }
   }
-  // Runs on the WAL leader after the sync, so readers see only durable points.
-  return wal_->Append(payload, [&](uint64_t seq) { TableFor(seq)->Insert(wb); });
+  // Runs on the WAL leader after the sync, so readers see only durable
+  // points. The idempotency id is marked durable here too, before the points
+  // become visible: a compaction that seals this segment next must find the
+  // id durable and keep it in the manifest, or a retry after a restart would
+  // store the batch twice.
+  return wal_->Append(payload, [&](uint64_t seq) {
+    if (durable_id) {
+      std::lock_guard lock(ids_mu_);
+      ids_.MarkDurable(*durable_id);
+    }
+    TableFor(seq)->Insert(wb);
+  });
 }
 
 Result<std::shared_ptr<const std::string>> MetricStore::FetchChunk(

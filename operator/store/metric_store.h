@@ -47,6 +47,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -137,11 +139,17 @@ class MetricStore {
   Status CompactSealed();
   void CompactionLoop();
   Result<std::shared_ptr<const std::string>> FetchChunk(const std::string& object) const;
-  std::string ChunkObject(const std::string& run, uint64_t generation, size_t part) const;
+  // The object of a chunk written by compaction `attempt` (unique per store
+  // instance, random across instances) for manifest `generation`.
+  std::string ChunkObject(const std::string& run, uint64_t generation, uint64_t attempt,
+                          size_t part) const;
   std::string ManifestObject() const { return options_.object_prefix + "MANIFEST"; }
   uint64_t IdHash(const std::string& run, const std::string& id) const;
   Status AppendIdempotent(const WalBatch& batch, const std::string& payload, uint64_t content);
-  Status AppendToWal(const WalBatch& batch, const std::string& payload);
+  // Appends durably; `durable_id`, if any, is marked durable in the
+  // idempotency window as the batch becomes visible.
+  Status AppendToWal(const WalBatch& batch, const std::string& payload,
+                     std::optional<uint64_t> durable_id = std::nullopt);
 
   const MetricStoreOptions options_;
   const Clock& clock_;
@@ -150,6 +158,8 @@ class MetricStore {
 
   // Lock order: compact_mu_, then state_mu_ or ids_mu_ (never both).
   std::mutex compact_mu_;  // One compaction at a time.
+  uint64_t compaction_attempt_ =
+      std::random_device{}() * 0x9E3779B97F4A7C15ull;  // Guarded by compact_mu_.
 
   mutable std::mutex state_mu_;
   std::shared_ptr<const Manifest> manifest_;                  // Guarded by state_mu_.
