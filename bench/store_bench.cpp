@@ -115,7 +115,12 @@ struct Fixture {
   std::unique_ptr<MetricStore> store;
   Fixture(const std::string& dir, bool background) : root(dir) {
     std::filesystem::remove_all(dir);
-    objects = std::move(ObjectStore::Open("file://" + dir + "/objects")).value();
+    auto opened = ObjectStore::Open("file://" + dir + "/objects");
+    if (!opened.ok()) {
+      std::fprintf(stderr, "object store: %s\n", opened.status().ToString().c_str());
+      std::exit(1);
+    }
+    objects = std::move(opened).value();
     auto s = MetricStore::Open({.wal_dir = dir + "/wal",
                                 .objects = objects.get(),
                                 .segment_bytes = 64u << 20,
@@ -140,9 +145,10 @@ struct AppendResult {
 };
 
 // `threads` appenders, each its own run; paced at `batches_per_s` in total
-// when > 0, else as fast as they can.
+// when > 0, else as fast as they can. With `with_ids` every batch carries an
+// idempotency id, as runledger-capture's retried batches do.
 AppendResult MeasureAppends(const std::string& dir, int threads, double seconds,
-                            double batches_per_s) {
+                            double batches_per_s, bool with_ids = false) {
   Fixture f(dir, /*background=*/true);
   std::vector<std::vector<double>> lat(threads);
   std::atomic<uint64_t> points{0}, errors{0};
@@ -157,6 +163,7 @@ AppendResult MeasureAppends(const std::string& dir, int threads, double seconds,
       auto next = start + std::chrono::duration_cast<Clk::duration>(interval * t / threads);
       while (Seconds(Clk::now() - start) < seconds) {
         Batch b = src.Next();  // Generated outside the timed region.
+        if (with_ids) b.idempotency_id = "batch-" + std::to_string(lat[t].size());
         if (batches_per_s > 0) {
           std::this_thread::sleep_until(next);
           next += std::chrono::duration_cast<Clk::duration>(interval);
@@ -187,7 +194,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: store_bench DIR [SECONDS_PER_CASE]\n");
     return 2;
   }
-  std::string dir = argv[1];
+  // file:// needs an absolute path.
+  std::string dir = std::filesystem::absolute(argv[1]).lexically_normal().string();
   double secs = argc > 2 ? std::atof(argv[2]) : 5;
   std::filesystem::create_directories(dir);
   std::printf("cores: %u\n", std::thread::hardware_concurrency());
@@ -206,6 +214,12 @@ int main(int argc, char** argv) {
         threads, r.points_per_s, r.p50_ms, r.p99_ms, static_cast<unsigned long long>(r.errors));
     std::fflush(stdout);
   }
+  AppendResult with_ids = MeasureAppends(dir + "/ids", 8, secs, 0, /*with_ids=*/true);
+  std::printf(
+      "append: threads=8 batch=1000 idempotency_ids=yes points_per_s=%.0f ack_p50_ms=%.3f "
+      "ack_p99_ms=%.3f errors=%llu\n",
+      with_ids.points_per_s, with_ids.p50_ms, with_ids.p99_ms,
+      static_cast<unsigned long long>(with_ids.errors));
   AppendResult paced = MeasureAppends(dir + "/paced", 8, secs, 1000);
   std::printf(
       "append: paced 1000 batches/s from 8 threads points_per_s=%.0f ack_p50_ms=%.3f "
