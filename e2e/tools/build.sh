@@ -28,6 +28,10 @@ if [[ -f "$bin/.complete" ]]; then
   exit 0
 fi
 
+# Go may be installed without being on PATH (the official tarball's place).
+command -v go >/dev/null || PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null || { echo "build.sh: Go 1.26 is needed to build the tools" >&2; exit 1; }
+
 k8s_version=v1.36.3
 pkg=k8s.io/component-base/version
 k8s_ldflags="-s -w -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=36 \
