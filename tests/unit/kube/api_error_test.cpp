@@ -19,6 +19,11 @@ std::string StatusJson(int code, const std::string& reason, const std::string& m
       .dump();
 }
 
+// The code a Status object with this HTTP status and reason decodes to.
+Code CodeOf(int http_status, const std::string& reason) {
+  return DecodeApiError(http_status, StatusJson(http_status, reason, "m"), "", "").code();
+}
+
 TEST(ApiErrorTest, NotFound) {
   Status s = DecodeApiError(404, StatusJson(404, "NotFound", "pods \"x\" not found"), "", "GET /x");
   EXPECT_EQ(s.code(), Code::kNotFound);
@@ -28,16 +33,13 @@ TEST(ApiErrorTest, NotFound) {
 }
 
 TEST(ApiErrorTest, ConflictStatusSplitsIntoAlreadyExistsAndConflictByReason) {
-  EXPECT_EQ(DecodeApiError(409, StatusJson(409, "AlreadyExists", "exists"), "", "").code(),
-            Code::kAlreadyExists);
-  EXPECT_EQ(DecodeApiError(409, StatusJson(409, "Conflict", "modified"), "", "").code(),
-            Code::kConflict);
+  EXPECT_EQ(CodeOf(409, "AlreadyExists"), Code::kAlreadyExists);
+  EXPECT_EQ(CodeOf(409, "Conflict"), Code::kConflict);
 }
 
 TEST(ApiErrorTest, GoneAndExpiredAreGone) {
-  EXPECT_EQ(DecodeApiError(410, StatusJson(410, "Gone", "too old"), "", "").code(), Code::kGone);
-  EXPECT_EQ(DecodeApiError(410, StatusJson(410, "Expired", "continue expired"), "", "").code(),
-            Code::kGone);
+  EXPECT_EQ(CodeOf(410, "Gone"), Code::kGone);
+  EXPECT_EQ(CodeOf(410, "Expired"), Code::kGone);
 }
 
 TEST(ApiErrorTest, InvalidKeepsFieldCauses) {
@@ -80,10 +82,8 @@ TEST(ApiErrorTest, MalformedStatusFieldsAreIgnoredNotThrown) {
 }
 
 TEST(ApiErrorTest, AuthErrors) {
-  EXPECT_EQ(DecodeApiError(401, StatusJson(401, "Unauthorized", "Unauthorized"), "", "").code(),
-            Code::kUnauthenticated);
-  EXPECT_EQ(DecodeApiError(403, StatusJson(403, "Forbidden", "no"), "", "").code(),
-            Code::kPermissionDenied);
+  EXPECT_EQ(CodeOf(401, "Unauthorized"), Code::kUnauthenticated);
+  EXPECT_EQ(CodeOf(403, "Forbidden"), Code::kPermissionDenied);
 }
 
 TEST(ApiErrorTest, TooManyRequestsCarriesRetryAfterFromDetails) {
@@ -105,8 +105,7 @@ TEST(ApiErrorTest, ServerErrors) {
   EXPECT_EQ(DecodeApiError(503, "", "", "").code(), Code::kUnavailable);
   EXPECT_EQ(DecodeApiError(504, "", "", "").code(), Code::kDeadlineExceeded);
   // InternalError is mostly a webhook or etcd timing out: transient.
-  EXPECT_EQ(DecodeApiError(500, StatusJson(500, "InternalError", "boom"), "", "").code(),
-            Code::kUnavailable);
+  EXPECT_EQ(CodeOf(500, "InternalError"), Code::kUnavailable);
   EXPECT_EQ(DecodeApiError(500, "", "", "").code(), Code::kInternal);
   EXPECT_EQ(DecodeApiError(413, "", "", "").code(), Code::kInvalidArgument);
 }
