@@ -33,6 +33,8 @@ inline const Resource kPods{"", "v1", "pods", true};
 inline const Resource kNamespaces{"", "v1", "namespaces", false};
 inline const Resource kSecrets{"", "v1", "secrets", true};
 inline const Resource kConfigMaps{"", "v1", "configmaps", true};
+inline const Resource kJobs{"batch", "v1", "jobs", true};
+inline const Resource kServiceAccounts{"", "v1", "serviceaccounts", true};
 inline const Resource kEvents{"events.k8s.io", "v1", "events", true};
 inline const Resource kLeases{"coordination.k8s.io", "v1", "leases", true};
 inline const Resource kCustomResourceDefinitions{"apiextensions.k8s.io", "v1",
