@@ -1,5 +1,8 @@
 #include "base/status.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace runledger {
 
 std::string_view CodeName(Code code) {
@@ -55,5 +58,15 @@ Status Status::WithContext(std::string_view context) const {
   message += state_->message;
   return Status(state_->code, std::move(message), state_->details);
 }
+
+namespace internal {
+
+void DieOfValueOnError(const Status& status) {
+  std::fprintf(stderr, "runledger: Result::value() on an error: %s\n", status.ToString().c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace internal
 
 }  // namespace runledger

@@ -105,6 +105,13 @@ inline Status Corruption(std::string m) { return {Code::kCorruption, std::move(m
 inline Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
 inline Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
 
+namespace internal {
+// Prints "Result::value() on an error: <status>" to stderr and aborts.
+// value() on an error is a bug in the caller; the message names the error
+// so the bug is found from the log alone.
+[[noreturn]] void DieOfValueOnError(const Status& status);
+}  // namespace internal
+
 // Either a value or a non-OK Status.
 template <typename T>
 class [[nodiscard]] Result {
@@ -119,16 +126,30 @@ class [[nodiscard]] Result {
   // OK when a value is held.
   Status status() const { return ok() ? Status() : std::get<Status>(v_); }
 
-  // Precondition: ok().
-  T& value() & { return std::get<T>(v_); }
-  const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
+  // Precondition: ok(). On an error, prints the Status and aborts (see
+  // internal::DieOfValueOnError).
+  T& value() & {
+    CheckOk();
+    return *std::get_if<T>(&v_);
+  }
+  const T& value() const& {
+    CheckOk();
+    return *std::get_if<T>(&v_);
+  }
+  T&& value() && {
+    CheckOk();
+    return std::move(*std::get_if<T>(&v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
  private:
+  void CheckOk() const {
+    if (const Status* error = std::get_if<Status>(&v_)) internal::DieOfValueOnError(*error);
+  }
+
   std::variant<T, Status> v_;
 };
 

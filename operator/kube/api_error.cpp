@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/strings.h"
 #include "kube/json_fields.h"
 
 namespace runledger::kube {
@@ -97,9 +98,11 @@ Status DecodeApiError(int http_status, std::string_view body, std::string_view r
   // excerpt of the body so the user sees what came back.
   constexpr size_t kExcerpt = 300;
   std::string message = "HTTP " + std::to_string(http_status) + " from " + std::string(what);
-  std::string excerpt(body.substr(0, kExcerpt));
-  while (!excerpt.empty() && (excerpt.back() == '\n' || excerpt.back() == ' ')) excerpt.pop_back();
-  if (!excerpt.empty()) message += ": " + excerpt;
+  const std::string_view excerpt = TrimTrailingSpace(body.substr(0, kExcerpt));
+  if (!excerpt.empty()) {
+    message += ": ";
+    message += excerpt;
+  }
   ErrorDetails details;
   details.http_status = http_status;
   if (!retry_after_header.empty()) details.retry_after = ParseSeconds(retry_after_header);

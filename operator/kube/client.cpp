@@ -42,6 +42,7 @@ Result<std::unique_ptr<Client>> Client::Create(const Config& config, const Optio
   // not fire first.
   t.stream_timeout = options.max_watch + std::chrono::seconds(60);
   t.user_agent = options.user_agent;
+  t.clock = options.clock;
   ASSIGN_OR_RETURN(auto transport, NewHttpTransport(config, t));
   return std::make_unique<Client>(std::move(transport), options);
 }
@@ -49,37 +50,66 @@ Result<std::unique_ptr<Client>> Client::Create(const Config& config, const Optio
 Client::Client(std::unique_ptr<Transport> transport, const Options& options)
     : transport_(std::move(transport)),
       options_(options),
-      limiter_(options.qps, options.burst, *options.clock) {}
+      retry_{.max_retries = std::max(0, options.max_retries),
+             .max_wait = std::max(options.request_timeout, std::chrono::seconds(1))},
+      limiter_(options.qps, options.burst, *options.clock),
+      rng_(options.random_seed != 0 ? options.random_seed : std::random_device()()) {}
 
-Result<json> Client::Do(HttpRequest request) {
-  limiter_.Wait();
-  ASSIGN_OR_RETURN(HttpResponse resp, transport_->Send(request));
-  const std::string what = request.method + " " + request.target;
-  if (resp.status < 200 || resp.status >= 300) {
-    return DecodeApiError(resp.status, resp.body, resp.retry_after, what);
+Result<HttpResponse> Client::Exchange(
+    const HttpRequest& request, std::stop_token stop,
+    const std::function<Result<HttpResponse>(bool* retryable)>& attempt) {
+  for (int retries = 0;; ++retries) {
+    // Each try takes its turn at the rate limit, as in client-go.
+    RETURN_IF_ERROR(limiter_.Wait(stop));
+    bool retryable = true;
+    Result<HttpResponse> resp = attempt(&retryable);
+    Status error;
+    if (!resp.ok()) {
+      error = resp.status();
+      if (options_.on_response) options_.on_response(request.method, retryable ? 0 : 200);
+    } else {
+      if (options_.on_response) options_.on_response(request.method, resp->status);
+      if (resp->status >= 200 && resp->status < 300) return resp;
+      error = DecodeApiError(resp->status, resp->body, resp->retry_after,
+                             request.method + " " + request.target);
+    }
+    const auto delay =
+        retryable ? RetryDelay(retry_, request.method, retries, error) : std::nullopt;
+    if (!delay) return error;
+    if (!options_.clock->StoppableSleepFor(*delay, stop)) {
+      return Cancelled("stopped while waiting to retry " + request.method + " " + request.target +
+                       " after: " + error.ToString());
+    }
   }
+}
+
+Result<json> Client::Do(const HttpRequest& request) {
+  ASSIGN_OR_RETURN(HttpResponse resp,
+                   Exchange(request, {}, [&](bool*) { return transport_->Send(request); }));
   json body = json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
-    return Internal(what + ": answer is not JSON: " + resp.body.substr(0, 200));
+    return Internal(request.method + " " + request.target +
+                    ": answer is not JSON: " + resp.body.substr(0, 200));
   }
   return body;
 }
 
 Result<json> Client::Get(const Resource& r, std::string_view ns, std::string_view name,
                          std::string_view subresource) {
-  return Do({"GET", ResourcePath(r, ns, name, subresource), "", ""});
+  ASSIGN_OR_RETURN(std::string path, ObjectPath(r, ns, name, subresource));
+  return Do({"GET", path, "", ""});
 }
 
 Result<ListPage> Client::List(const Resource& r, std::string_view ns, const ListOptions& o) {
+  ASSIGN_OR_RETURN(std::string path, CollectionPath(r, ns));
   const std::string target =
-      ResourcePath(r, ns) +
-      QueryString(
-          {{"labelSelector", o.label_selector},
-           {"fieldSelector", o.field_selector},
-           {"limit", o.limit > 0 ? std::to_string(o.limit) : ""},
-           {"continue", o.continue_token},
-           {"resourceVersion", o.resource_version},
-           {"resourceVersionMatch", o.resource_version.empty() ? "" : o.resource_version_match}});
+      path + QueryString({{"labelSelector", o.label_selector},
+                          {"fieldSelector", o.field_selector},
+                          {"limit", o.limit > 0 ? std::to_string(o.limit) : ""},
+                          {"continue", o.continue_token},
+                          {"resourceVersion", o.resource_version},
+                          {"resourceVersionMatch",
+                           o.resource_version.empty() ? "" : o.resource_version_match}});
   ASSIGN_OR_RETURN(json list, Do({"GET", target, "", ""}));
   ListPage page;
   if (auto items = list.find("items"); items != list.end() && items->is_array()) {
@@ -107,29 +137,29 @@ Result<ListPage> Client::ListAll(const Resource& r, std::string_view ns, ListOpt
 }
 
 Result<json> Client::Create(const Resource& r, std::string_view ns, const json& object) {
-  const std::string target =
-      ResourcePath(r, ns) + QueryString({{"fieldManager", options_.field_manager}});
-  return Do({"POST", target, object.dump(), kJson});
+  if (r.namespaced && ns.empty()) {
+    return InvalidArgument("create of " + r.Name() + ": namespace is empty");
+  }
+  ASSIGN_OR_RETURN(std::string path, CollectionPath(r, ns));
+  return Do({"POST", path + QueryString({{"fieldManager", options_.field_manager}}), object.dump(),
+             kJson});
 }
 
 Result<json> Client::Update(const Resource& r, std::string_view ns, const json& object,
                             std::string_view subresource) {
-  const std::string name = ObjectName(object);
-  if (name.empty()) return InvalidArgument("update of " + r.Name() + ": metadata.name is empty");
-  const std::string target = ResourcePath(r, ns, name, subresource) +
-                             QueryString({{"fieldManager", options_.field_manager}});
-  return Do({"PUT", target, object.dump(), kJson});
+  ASSIGN_OR_RETURN(std::string path, ObjectPath(r, ns, ObjectName(object), subresource));
+  return Do({"PUT", path + QueryString({{"fieldManager", options_.field_manager}}), object.dump(),
+             kJson});
 }
 
 Result<json> Client::Patch(const Resource& r, std::string_view ns, std::string_view name,
                            PatchType type, const json& patch, const PatchOptions& o,
                            std::string_view subresource) {
-  if (name.empty()) return InvalidArgument("patch of " + r.Name() + ": name is empty");
+  ASSIGN_OR_RETURN(std::string path, ObjectPath(r, ns, name, subresource));
   const std::string manager = o.field_manager.empty() ? options_.field_manager : o.field_manager;
   const std::string target =
-      ResourcePath(r, ns, name, subresource) +
-      QueryString({{"fieldManager", manager},
-                   {"force", type == PatchType::kApply && o.force ? "true" : ""}});
+      path + QueryString({{"fieldManager", manager},
+                          {"force", type == PatchType::kApply && o.force ? "true" : ""}});
   // JSON is YAML, so an apply patch may be sent as JSON.
   return Do({"PATCH", target, patch.dump(), std::string(ContentType(type))});
 }
@@ -141,6 +171,7 @@ Result<json> Client::Apply(const Resource& r, std::string_view ns, const json& o
 
 Status Client::Delete(const Resource& r, std::string_view ns, std::string_view name,
                       const DeleteOptions& o) {
+  ASSIGN_OR_RETURN(std::string path, ObjectPath(r, ns, name));
   json body = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
   if (o.precondition_uid) body["preconditions"]["uid"] = *o.precondition_uid;
   if (o.precondition_resource_version) {
@@ -148,31 +179,51 @@ Status Client::Delete(const Resource& r, std::string_view ns, std::string_view n
   }
   if (o.propagation) body["propagationPolicy"] = PropagationName(*o.propagation);
   if (o.grace_period_seconds) body["gracePeriodSeconds"] = *o.grace_period_seconds;
-  return Do({"DELETE", ResourcePath(r, ns, name), body.dump(), kJson}).status();
+  return Do({"DELETE", path, body.dump(), kJson}).status();
+}
+
+std::chrono::seconds Client::WatchTimeout(std::chrono::seconds requested) {
+  const auto max_watch = std::max(options_.max_watch, std::chrono::seconds(1));
+  // 0 would let the server pick 30-60 minutes, beyond the stream timeout.
+  const auto t =
+      requested.count() > 0 ? std::clamp(requested, std::chrono::seconds(1), max_watch) : max_watch;
+  std::uniform_int_distribution<int64_t> pick(std::max<int64_t>(1, t.count() / 2), t.count());
+  MutexLock lock(rng_mu_);
+  return std::chrono::seconds(pick(rng_));
 }
 
 Status Client::Watch(const Resource& r, std::string_view ns, const WatchOptions& o,
                      const std::function<Status(WatchEvent)>& on_event, std::stop_token stop) {
-  // 0 would let the server pick 30-60 minutes, beyond the stream timeout.
-  const auto timeout = std::clamp(o.timeout, std::chrono::seconds(1), options_.max_watch);
+  ASSIGN_OR_RETURN(std::string path, CollectionPath(r, ns));
   const std::string target =
-      ResourcePath(r, ns) + QueryString({{"watch", "true"},
-                                         {"labelSelector", o.label_selector},
-                                         {"fieldSelector", o.field_selector},
-                                         {"resourceVersion", o.resource_version},
-                                         {"allowWatchBookmarks", o.allow_bookmarks ? "true" : ""},
-                                         {"timeoutSeconds", std::to_string(timeout.count())}});
-  WatchDecoder decoder;
+      path + QueryString({{"watch", "true"},
+                          {"labelSelector", o.label_selector},
+                          {"fieldSelector", o.field_selector},
+                          {"resourceVersion", o.resource_version},
+                          {"allowWatchBookmarks", o.allow_bookmarks ? "true" : ""},
+                          {"timeoutSeconds", std::to_string(WatchTimeout(o.timeout).count())}});
   auto deliver = [&](WatchEvent event) -> Status {
     if (event.type == WatchEventType::kError) return DecodeWatchError(event.object.dump());
     return on_event(std::move(event));
   };
-  limiter_.Wait();
-  ASSIGN_OR_RETURN(HttpResponse resp,
-                   transport_->Stream(
-                       {"GET", target, "", ""},
-                       [&](std::string_view data) { return decoder.Feed(data, deliver); }, stop));
-  if (resp.status != 200) return DecodeApiError(resp.status, resp.body, resp.retry_after, target);
+  const HttpRequest request{"GET", target, "", ""};
+  WatchDecoder decoder;
+  ASSIGN_OR_RETURN(HttpResponse resp, Exchange(request, stop, [&](bool* retryable) {
+                     decoder = WatchDecoder();
+                     return transport_->Stream(
+                         request,
+                         [&](std::string_view data) {
+                           // Events may reach the caller now: a retry would
+                           // deliver them twice.
+                           *retryable = false;
+                           return decoder.Feed(data, deliver);
+                         },
+                         stop);
+                   }));
+  if (resp.status != 200) {
+    return Internal("watch " + r.Name() + ": answer " + std::to_string(resp.status) +
+                    " instead of 200");
+  }
   if (decoder.HasPartialEvent()) {
     return Unavailable("watch " + r.Name() + ": stream ended in the middle of an event");
   }

@@ -1,7 +1,10 @@
 // Client: the Kubernetes API for any resource, with JSON objects.
 //
 // Every call is rate limited (QPS and burst, as client-go), times out (no
-// request hangs forever), and returns the API server's errors as a Status
+// request hangs forever), is retried as client-go retries (kube/retry.h: a
+// 429 or 503 with Retry-After after that delay; a GET whose connection
+// broke; at most Options::max_retries times, waiting on Options::clock), and
+// returns the API server's errors as a Status
 // whose Code says what to do (see base/status.h and kube/api_error.h):
 // NotFound, AlreadyExists, Conflict (stale resourceVersion: re-read and
 // retry), Gone (too old a resourceVersion: relist), InvalidArgument with the
@@ -10,7 +13,9 @@
 //
 // Objects are nlohmann::json as the API server writes them. An empty `ns`
 // addresses cluster-scoped resources, or all namespaces when listing or
-// watching a namespaced one.
+// watching a namespaced one. Names, namespaces and subresources are checked
+// as path segments first (kube/resource.h): a bad one is InvalidArgument
+// naming it, and nothing is sent.
 //
 // Thread-safety: all methods may be called concurrently.
 // Lifetime: does not own `options.clock`; it must outlive the client.
@@ -22,16 +27,19 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 #include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "kube/config.h"
 #include "kube/rate_limiter.h"
 #include "kube/resource.h"
+#include "kube/retry.h"
 #include "kube/transport.h"
 #include "kube/watch_decoder.h"
 
@@ -59,9 +67,12 @@ struct WatchOptions {
   std::string field_selector;
   std::string resource_version;  // Start after this version; "" starts at "now".
   bool allow_bookmarks = true;
-  // The server ends the watch after this long; the caller then resumes from
-  // the last resourceVersion it saw. Clamped to [1 s, Options::max_watch].
-  std::chrono::seconds timeout{290};
+  // The longest the server may keep the watch open; the caller then resumes
+  // from the last resourceVersion it saw. The client sends a timeoutSeconds
+  // drawn at random from [t/2, t], where t is this clamped to
+  // [1 s, Options::max_watch] (0: max_watch), so that watchers started
+  // together do not all reconnect together (client-go: 5 to 10 minutes).
+  std::chrono::seconds timeout{0};
 };
 
 enum class Propagation { kBackground, kForeground, kOrphan };
@@ -91,10 +102,23 @@ class Client {
     double qps = 20;  // Sustained requests per second; <= 0: unlimited.
     int burst = 30;   // Requests allowed at once above the sustained rate.
     std::chrono::seconds request_timeout{30};
-    std::chrono::seconds max_watch{300};  // Longest watch timeoutSeconds sent.
+    std::chrono::seconds max_watch{600};  // Longest watch timeoutSeconds sent.
     std::string user_agent = "runledger";
     std::string field_manager = "runledger";
+    // Rate-limit and retry waits happen on this clock. Not owned.
     const Clock* clock = &Clock::Real();
+    // Retries per call, as client-go's default; 0 turns retries off.
+    int max_retries = 10;
+    // Seeds the randomness of watch timeouts; 0: a seed from the system's
+    // entropy, taken once when the client is made.
+    uint64_t random_seed = 0;
+    // Called once per HTTP attempt (so a retried call is seen once per try)
+    // with the method and the answer's status, or 0 when no answer came (a
+    // transport error, or a stop before the answer): what
+    // rest_client_requests_total{code,method} counts. Called on the thread
+    // that made the call, without locks held; it must be cheap and
+    // thread-safe, and must not call the client.
+    std::function<void(std::string_view method, int http_status)> on_response;
   };
 
   // Connects to the server in `config` (no request is made yet).
@@ -105,6 +129,7 @@ class Client {
   // For tests: a client over any transport.
   Client(std::unique_ptr<Transport> transport, const Options& options);
 
+  // `name` is required (an empty one is InvalidArgument: use List).
   Result<json> Get(const Resource& r, std::string_view ns, std::string_view name,
                    std::string_view subresource = "");
 
@@ -114,7 +139,8 @@ class Client {
   // (Gone), the caller should list again from the start.
   Result<ListPage> ListAll(const Resource& r, std::string_view ns, ListOptions options = {});
 
-  // Creates `object` (its metadata.namespace may be omitted).
+  // Creates `object` (its metadata.namespace may be omitted; `ns` is
+  // required for a namespaced resource).
   Result<json> Create(const Resource& r, std::string_view ns, const json& object);
 
   // Replaces the object named in `object.metadata.name`. With a
@@ -133,7 +159,8 @@ class Client {
                      const PatchOptions& options = {}, std::string_view subresource = "");
 
   // Deleting an object that does not exist returns NotFound; callers that
-  // only want it gone treat that as success (see IgnoreNotFound).
+  // only want it gone treat that as success (see IgnoreNotFound). An empty
+  // `name` is InvalidArgument (it would delete the whole collection).
   Status Delete(const Resource& r, std::string_view ns, std::string_view name,
                 const DeleteOptions& options = {});
 
@@ -141,7 +168,9 @@ class Client {
   // resourceVersion seen), `stop` is requested (Cancelled, promptly), the
   // resourceVersion is too old (Gone: relist), `on_event` fails (its error),
   // or another error. ERROR events end the watch with their decoded Status;
-  // `on_event` sees ADDED, MODIFIED, DELETED and BOOKMARK.
+  // `on_event` sees ADDED, MODIFIED, DELETED and BOOKMARK. `stop` also ends
+  // a wait for the rate limiter or for a retry. A watch is retried (as any
+  // GET) only before its first byte arrived.
   Status Watch(const Resource& r, std::string_view ns, const WatchOptions& options,
                const std::function<Status(WatchEvent)>& on_event, std::stop_token stop = {});
 
@@ -149,11 +178,24 @@ class Client {
   Result<json> GetJson(std::string_view path);
 
  private:
-  Result<json> Do(HttpRequest request);
+  // One call: rate limit, send, report, retry as the policy says. `attempt`
+  // makes one exchange and sets `*retryable` to false once it is too late to
+  // retry (a watch whose events were delivered). Returns the answer if its
+  // status is 2xx, otherwise its decoded error or the transport's.
+  Result<HttpResponse> Exchange(
+      const HttpRequest& request, std::stop_token stop,
+      const std::function<Result<HttpResponse>(bool* retryable)>& attempt);
+  // Exchange of `request` with Send, and its body parsed as JSON.
+  Result<json> Do(const HttpRequest& request);
+  // The timeoutSeconds to send for a watch that asked for `requested`.
+  std::chrono::seconds WatchTimeout(std::chrono::seconds requested) EXCLUDES(rng_mu_);
 
   std::unique_ptr<Transport> transport_;
-  Options options_;
+  const Options options_;
+  const RetryPolicy retry_;
   RateLimiter limiter_;
+  Mutex rng_mu_;
+  std::mt19937_64 rng_ GUARDED_BY(rng_mu_);
 };
 
 // OK for NotFound, otherwise `s`: for deletes and cleanups.

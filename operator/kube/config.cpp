@@ -4,12 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
+
+#include "base/file.h"
+#include "base/strings.h"
 
 namespace runledger::kube {
 namespace {
@@ -94,18 +94,6 @@ Status ValidateServer(const Config& c) {
   }
   return Status();
 }
-
-}  // namespace
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-namespace {
 
 // ParseKubeconfig's work; yaml-cpp throws on shapes it did not expect (a
 // scalar where a mapping should be), which the caller turns into an error.
@@ -225,14 +213,12 @@ Result<Config> LoadInCluster(const std::string& dir) {
   c.server = "https://" + h + ":" + port;
   c.token_file = dir + "/token";
   ASSIGN_OR_RETURN(std::string token, ReadFile(c.token_file));
-  if (token.find_first_not_of(" \n\r\t") == std::string::npos) {
+  if (TrimSpace(token).empty()) {
     return InvalidArgument(c.source + ": " + c.token_file + " is empty");
   }
   ASSIGN_OR_RETURN(c.ca_pem, ReadFile(dir + "/ca.crt"));
   if (auto ns = ReadFile(dir + "/namespace"); ns.ok()) {
-    std::string v = *ns;
-    while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
-    if (!v.empty()) c.ns = v;
+    if (const std::string_view v = TrimSpace(*ns); !v.empty()) c.ns = v;
   }
   return c;
 }

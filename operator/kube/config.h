@@ -2,7 +2,10 @@
 //
 // Loaded from a kubeconfig file (the current context or a named one) or from
 // the service-account files mounted into a pod. Every error names the file
-// and, where it applies, the field that is wrong.
+// and, where it applies, the field that is wrong. A missing kubeconfig or
+// service-account file is NotFound; a file that is there but wrong is
+// InvalidArgument (files named inside a kubeconfig, such as its
+// certificate-authority, are part of it: InvalidArgument naming the field).
 //
 // Supported: certificate-authority(-data), client-certificate(-data) with
 // client-key(-data), token (wins over tokenFile, as in kubectl), tokenFile,
@@ -51,8 +54,5 @@ Result<Config> LoadInCluster(const std::string& dir = kServiceAccountDir);
 // then the in-cluster service account when running in a pod, then
 // ~/.kube/config.
 Result<Config> LoadDefault(const std::string& context = "");
-
-// Reads a whole file; IoError names the file and the reason.
-Result<std::string> ReadFile(const std::string& path);
 
 }  // namespace runledger::kube

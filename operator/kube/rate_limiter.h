@@ -10,9 +10,11 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
+#include <stop_token>
 
 #include "base/clock.h"
+#include "base/mutex.h"
+#include "base/status.h"
 
 namespace runledger::kube {
 
@@ -23,18 +25,20 @@ class RateLimiter {
 
   // Takes a token and returns how long the caller must wait before it may
   // send (zero when a token was available).
-  std::chrono::nanoseconds Reserve();
+  std::chrono::nanoseconds Reserve() EXCLUDES(mu_);
 
   // Takes a token, sleeping on the clock for as long as Reserve() says.
-  void Wait();
+  // Returns Cancelled, promptly, when `stop` is requested before the wait is
+  // over (also before the call); the token is then given back.
+  Status Wait(std::stop_token stop = {}) EXCLUDES(mu_);
 
  private:
   const double qps_;
   const double burst_;
   const Clock& clock_;
-  std::mutex mu_;
-  double tokens_;           // Guarded by mu_; negative when waits are reserved.
-  Clock::SteadyTime last_;  // Guarded by mu_; when tokens_ was last refilled.
+  Mutex mu_;
+  double tokens_ GUARDED_BY(mu_);           // Negative when waits are reserved.
+  Clock::SteadyTime last_ GUARDED_BY(mu_);  // When tokens_ was last refilled.
 };
 
 }  // namespace runledger::kube

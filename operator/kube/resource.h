@@ -1,7 +1,8 @@
 // Resource: which kind of object a request is about, and the URL paths and
 // query strings the API server expects for it.
 //
-// Pure functions: no I/O. Paths follow the API conventions:
+// Pure functions: no I/O; a name that would change the path's meaning is
+// refused, not sent. Paths follow the API conventions:
 //   core:   /api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]
 //   groups: /apis/{group}/{version}[/namespaces/{ns}]/{resource}[/...]
 // An empty namespace on a namespaced resource means "all namespaces" (list
@@ -12,6 +13,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "base/status.h"
 
 namespace runledger::kube {
 
@@ -44,10 +47,24 @@ inline const Resource kTrainingRuns{"runledger.dev", "v1alpha1", "trainingruns",
 inline const Resource kRetentionPolicies{"runledger.dev", "v1alpha1", "retentionpolicies", true};
 }  // namespace resources
 
-// The path of a collection (name empty) or of one object, optionally of its
-// subresource ("status").
-std::string ResourcePath(const Resource& r, std::string_view ns, std::string_view name = "",
-                         std::string_view subresource = "");
+// The path of a collection: every object of `r` in `ns`, or in all namespaces
+// when `ns` is empty (or `r` is cluster-scoped, where `ns` is ignored).
+// Errors: InvalidArgument naming `ns` when it is not a valid path segment.
+Result<std::string> CollectionPath(const Resource& r, std::string_view ns);
+
+// The path of one object, optionally of its subresource ("status", or
+// several segments such as "proxy/metrics"). `name` is required, and so is
+// `ns` for a namespaced resource: without them the path would address a
+// collection (a GET would list, a DELETE would delete them all).
+// Errors: InvalidArgument naming the segment, as client-go refuses them: an
+// empty name or namespace where one is required, ".", "..", or a segment
+// holding '/' or '%'. Valid segments are percent-encoded.
+Result<std::string> ObjectPath(const Resource& r, std::string_view ns, std::string_view name,
+                               std::string_view subresource = "");
+
+// OK when `segment` may be one segment of a path: not empty, not "." or
+// "..", without '/' or '%'. `what` names it in the error, e.g. "name".
+Status ValidatePathSegment(std::string_view what, std::string_view segment);
 
 // Percent-encodes a query value (RFC 3986 unreserved characters are kept).
 std::string QueryEscape(std::string_view value);

@@ -5,8 +5,10 @@
 // one .cpp file and lets the Client's logic be tested with a fake transport.
 //
 // Errors: Unavailable when the server cannot be reached or the connection
-// breaks; DeadlineExceeded when no byte arrives within the timeout; Cancelled
-// when a stream is stopped. An HTTP error status is not an error here: the
+// breaks; when it broke after it was made (reset by the peer, closed before
+// the whole answer arrived) its details().reason is kConnectionReset, which
+// the Client may retry for idempotent requests. DeadlineExceeded when no byte arrives within the
+// timeout; Cancelled when a stream is stopped. An HTTP error status is not an error here: the
 // answer is returned for the Client to decode.
 //
 // Thread-safety: Send and Stream may be called concurrently.
@@ -19,10 +21,15 @@
 #include <string>
 #include <string_view>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "kube/config.h"
 
 namespace runledger::kube {
+
+// details().reason of a transport error for a connection that broke after it
+// was made (client-go's IsConnectionReset and IsProbableEOF).
+inline constexpr char kConnectionReset[] = "ConnectionReset";
 
 struct HttpRequest {
   std::string method;        // "GET", "POST", "PUT", "PATCH", "DELETE".
@@ -59,6 +66,8 @@ struct TransportOptions {
   // The same for streams; must exceed the watch timeoutSeconds the Client sends.
   std::chrono::seconds stream_timeout{360};
   std::string user_agent = "runledger";
+  // For the token file's re-read interval; not owned, must outlive the transport.
+  const Clock* clock = &Clock::Real();
 };
 
 // A Transport over cpprestsdk's http_client. Checks the certificates and key

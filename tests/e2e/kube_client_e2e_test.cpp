@@ -4,6 +4,7 @@
 #include <future>
 #include <thread>
 
+#include "base/file.h"
 #include "e2e_env.h"
 
 namespace runledger::e2e {
@@ -339,7 +340,7 @@ TEST_F(ClientE2ETest, OnlyTheConfiguredCaIsTrusted) {
   ::setenv("SSL_CERT_FILE", roots.c_str(), 1);
 
   kube::Config other_ca = ClusterConfig();
-  other_ca.ca_pem = *kube::ReadFile(SourceDir() + "/tests/unit/kube/testdata/ca.crt");
+  other_ca.ca_pem = *ReadFile(SourceDir() + "/tests/unit/kube/testdata/ca.crt");
   auto refused = kube::Client::Create(other_ca);
   ASSERT_TRUE(refused.ok()) << refused.status().ToString();
   EXPECT_EQ((*refused)->GetJson("/version").status().code(), Code::kUnavailable);

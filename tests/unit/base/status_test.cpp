@@ -51,5 +51,21 @@ TEST(ResultTest, BuiltFromOkStatusIsAnInternalError) {
   EXPECT_EQ(r.status().code(), Code::kInternal);
 }
 
+TEST(StatusResultDeathTest, ValueOfAnErrorAbortsNamingTheError) {
+  Result<int> r = NotFound("trainingruns \"r1\" not found");
+  EXPECT_DEATH((void)r.value(),
+               "Result::value\\(\\) on an error: NotFound: trainingruns \"r1\" not found");
+}
+
+TEST(StatusResultDeathTest, DereferenceOfAnErrorAbortsNamingTheError) {
+  Result<std::string> r = Unavailable("connection refused");
+  EXPECT_DEATH((void)r->size(), "on an error: Unavailable: connection refused");
+}
+
+TEST(StatusResultDeathTest, MovedValueOfAnErrorAbortsNamingTheError) {
+  EXPECT_DEATH((void)Result<std::string>(Cancelled("stopped")).value(),
+               "on an error: Cancelled: stopped");
+}
+
 }  // namespace
 }  // namespace runledger

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/file.h"
+
 namespace runledger::kube {
 namespace {
 
@@ -168,14 +170,17 @@ TEST(KubeconfigTest, ServerWithoutSchemeIsRefused) {
   EXPECT_NE(c.status().message().find("must start with https://"), std::string::npos);
 }
 
-TEST(KubeconfigTest, NotYamlIsRefused) {
+TEST(KubeconfigTest, UnbalancedBracesAreRefused) {
   EXPECT_EQ(ParseKubeconfig("{{{", "", "x").status().code(), Code::kInvalidArgument);
+}
+
+TEST(KubeconfigTest, TopLevelSequenceIsRefused) {
   EXPECT_EQ(ParseKubeconfig("- a\n- b\n", "", "x").status().code(), Code::kInvalidArgument);
 }
 
-TEST(KubeconfigTest, MissingFileIsAnIoErrorNamingIt) {
+TEST(KubeconfigTest, MissingFileIsNotFoundNamingIt) {
   auto c = LoadKubeconfig("/no/such/kubeconfig");
-  EXPECT_EQ(c.status().code(), Code::kIoError);
+  EXPECT_EQ(c.status().code(), Code::kNotFound);
   EXPECT_NE(c.status().message().find("/no/such/kubeconfig"), std::string::npos);
 }
 
@@ -212,16 +217,33 @@ TEST_F(InClusterTest, ReadsTokenCaAndNamespace) {
   EXPECT_EQ(c->ns, "runledger-system");
 }
 
-TEST_F(InClusterTest, MissingTokenNamesTheFile) {
+TEST_F(InClusterTest, MissingTokenIsNotFoundNamingTheFile) {
   Write("ca.crt", File("ca.crt"));
   auto c = LoadInCluster(dir_.string());
-  EXPECT_EQ(c.status().code(), Code::kIoError);
+  EXPECT_EQ(c.status().code(), Code::kNotFound);
   EXPECT_NE(c.status().message().find("token"), std::string::npos);
 }
 
 TEST_F(InClusterTest, OutsideAPodIsAFailedPrecondition) {
   unsetenv("KUBERNETES_SERVICE_HOST");
   EXPECT_EQ(LoadInCluster(dir_.string()).status().code(), Code::kFailedPrecondition);
+}
+
+TEST_F(InClusterTest, NamespaceFileIsTrimmedOfSpaceAndNewlines) {
+  Write("token", "tok\n");
+  Write("ca.crt", File("ca.crt"));
+  Write("namespace", "  team-a \r\n");
+  auto c = LoadInCluster(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->ns, "team-a");
+}
+
+TEST_F(InClusterTest, WhitespaceOnlyTokenIsRefused) {
+  Write("token", " \n\t\n");
+  Write("ca.crt", File("ca.crt"));
+  auto c = LoadInCluster(dir_.string());
+  EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("is empty"), std::string::npos) << c.status().message();
 }
 
 }  // namespace
