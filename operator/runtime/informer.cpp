@@ -1,0 +1,55 @@
+#include "runtime/informer.h"
+
+#include <spdlog/spdlog.h>
+
+namespace runledger::runtime {
+
+Informer::Informer(std::string name, std::unique_ptr<ListWatchSource> source, const Clock& clock,
+                   WatcherOptions options)
+    : name_(std::move(name)),
+      source_(std::move(source)),
+      clock_(clock),
+      options_(options),
+      rng_(Rng::Seeded()) {}
+
+Informer::~Informer() { Stop(); }
+
+void Informer::AddHandler(Handler handler) { handlers_.push_back(std::move(handler)); }
+
+Status Informer::LastError() const {
+  MutexLock lock(mu_);
+  return last_error_;
+}
+
+void Informer::Start() {
+  if (thread_.joinable()) return;
+  thread_ = std::jthread([this](std::stop_token stop) {
+    Watcher watcher(*source_, clock_, rng_, options_);
+    auto notify = [this](const CacheChange& change) {
+      for (const auto& handler : handlers_) handler(change);
+    };
+    auto sink = [&](WatcherEvent event) { cache_.Apply(event, notify); };
+    while (auto delay = watcher.Step(sink, stop)) {
+      const Status& error = watcher.last_error();
+      {
+        MutexLock lock(mu_);
+        last_error_ = error;
+      }
+      if (!error.ok()) {
+        spdlog::warn("informer={} phase={} retry_in_ms={} error=\"{}\"", name_,
+                     PhaseName(watcher.phase()),
+                     std::chrono::duration_cast<std::chrono::milliseconds>(*delay).count(),
+                     error.ToString());
+      }
+      if (*delay > std::chrono::nanoseconds::zero() && !SleepUnlessStopped(*delay, stop)) break;
+    }
+  });
+}
+
+void Informer::Stop() {
+  if (!thread_.joinable()) return;
+  thread_.request_stop();
+  thread_.join();
+}
+
+}  // namespace runledger::runtime

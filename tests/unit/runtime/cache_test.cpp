@@ -1,0 +1,142 @@
+#include "runtime/cache.h"
+
+#include <gtest/gtest.h>
+
+namespace runledger::runtime {
+namespace {
+
+using nlohmann::json;
+
+json Obj(const std::string& ns, const std::string& name, const std::string& rv,
+         json labels = json::object()) {
+  return {{"metadata",
+           {{"namespace", ns}, {"name", name}, {"resourceVersion", rv}, {"labels", labels}}}};
+}
+
+WatcherEvent Ev(WatcherEventType t, json o = nullptr) {
+  return {t, o.is_null() ? nullptr : std::make_shared<const json>(std::move(o))};
+}
+
+void Ignore(const CacheChange&) {}
+
+TEST(CacheTest, NotSyncedUntilTheFirstListIsDone) {
+  Cache cache;
+  cache.Apply(Ev(WatcherEventType::kInitBegin), Ignore);
+  cache.Apply(Ev(WatcherEventType::kInitApply, Obj("a", "x", "1")), Ignore);
+  EXPECT_FALSE(cache.Synced());
+  EXPECT_EQ(cache.Size(), 0u) << "a relist is swapped in whole, not piecemeal";
+  cache.Apply(Ev(WatcherEventType::kInitDone), Ignore);
+  EXPECT_TRUE(cache.Synced());
+  EXPECT_EQ(cache.Size(), 1u);
+}
+
+TEST(CacheTest, RelistReportsOnlyWhatChanged) {
+  Cache cache;
+  std::vector<std::pair<CacheChange::Type, std::string>> changes;
+  auto record = [&](const CacheChange& c) {
+    changes.push_back({c.type, (*c.new_object)["metadata"]["name"].get<std::string>()});
+  };
+  for (auto* objs : {"first", "second"}) {
+    cache.Apply(Ev(WatcherEventType::kInitBegin), record);
+    if (std::string(objs) == "first") {
+      cache.Apply(Ev(WatcherEventType::kInitApply, Obj("n", "same", "1")), record);
+      cache.Apply(Ev(WatcherEventType::kInitApply, Obj("n", "changed", "1")), record);
+      cache.Apply(Ev(WatcherEventType::kInitApply, Obj("n", "gone", "1")), record);
+    } else {
+      changes.clear();
+      cache.Apply(Ev(WatcherEventType::kInitApply, Obj("n", "same", "1")), record);
+      cache.Apply(Ev(WatcherEventType::kInitApply, Obj("n", "changed", "2")), record);
+      cache.Apply(Ev(WatcherEventType::kInitApply, Obj("n", "new", "3")), record);
+    }
+    cache.Apply(Ev(WatcherEventType::kInitDone), record);
+  }
+  using T = CacheChange::Type;
+  EXPECT_EQ(changes, (std::vector<std::pair<T, std::string>>{
+                         {T::kUpdated, "changed"}, {T::kDeleted, "gone"}, {T::kAdded, "new"}}));
+}
+
+TEST(CacheTest, ObjectsReadStayValidAfterTheyChange) {
+  Cache cache;
+  cache.Apply(Ev(WatcherEventType::kApply, Obj("n", "a", "1")), Ignore);
+  ObjectPtr before = cache.Get({"n", "a"});
+  cache.Apply(Ev(WatcherEventType::kApply, Obj("n", "a", "2")), Ignore);
+  EXPECT_EQ((*before)["metadata"]["resourceVersion"], "1");
+  EXPECT_EQ((*cache.Get({"n", "a"}))["metadata"]["resourceVersion"], "2");
+}
+
+TEST(CacheTest, DeleteReportsTheLastKnownState) {
+  Cache cache;
+  cache.Apply(Ev(WatcherEventType::kApply, Obj("n", "a", "1")), Ignore);
+  std::optional<CacheChange> seen;
+  cache.Apply(Ev(WatcherEventType::kDelete, Obj("n", "a", "2")),
+              [&](const CacheChange& c) { seen = c; });
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->type, CacheChange::Type::kDeleted);
+  EXPECT_EQ((*seen->old_object)["metadata"]["resourceVersion"], "1");
+  EXPECT_EQ(cache.Get({"n", "a"}), nullptr);
+}
+
+TEST(CacheTest, ManagedFieldsAndLastAppliedAreDropped) {
+  json o = Obj("n", "a", "1");
+  o["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
+  o["metadata"]["annotations"] = {{"kubectl.kubernetes.io/last-applied-configuration", "{}"},
+                                  {"keep", "me"}};
+  Cache cache;
+  cache.Apply(Ev(WatcherEventType::kApply, o), Ignore);
+  const json& meta = (*cache.Get({"n", "a"}))["metadata"];
+  EXPECT_FALSE(meta.contains("managedFields"));
+  EXPECT_EQ(meta["annotations"], (json{{"keep", "me"}}));
+}
+
+TEST(CacheTest, ListByNamespaceReadsOnlyThatNamespace) {
+  Cache cache;
+  for (auto ns : {"a", "b", "c"}) {
+    for (auto name : {"x", "y"})
+      cache.Apply(Ev(WatcherEventType::kApply, Obj(ns, name, "1")), Ignore);
+  }
+  EXPECT_EQ(cache.List("b").size(), 2u);
+  EXPECT_EQ(cache.List().size(), 6u);
+  EXPECT_TRUE(cache.List("zz").empty());
+}
+
+TEST(CacheTest, LabelIndexFollowsLabelChanges) {
+  Cache cache;
+  cache.AddIndex("experiment", IndexByLabel("runledger.dev/experiment"));
+  cache.Apply(
+      Ev(WatcherEventType::kApply, Obj("n", "r1", "1", {{"runledger.dev/experiment", "e1"}})),
+      Ignore);
+  cache.Apply(
+      Ev(WatcherEventType::kApply, Obj("n", "r2", "1", {{"runledger.dev/experiment", "e1"}})),
+      Ignore);
+  cache.Apply(
+      Ev(WatcherEventType::kApply, Obj("other", "r3", "1", {{"runledger.dev/experiment", "e1"}})),
+      Ignore);
+  EXPECT_EQ(cache.ByIndex("experiment", "n/e1").size(), 2u);
+  cache.Apply(
+      Ev(WatcherEventType::kApply, Obj("n", "r2", "2", {{"runledger.dev/experiment", "e2"}})),
+      Ignore);
+  EXPECT_EQ(cache.ByIndex("experiment", "n/e1").size(), 1u);
+  EXPECT_EQ(cache.ByIndex("experiment", "n/e2").size(), 1u);
+  cache.Apply(Ev(WatcherEventType::kDelete, Obj("n", "r1", "3")), Ignore);
+  EXPECT_TRUE(cache.ByIndex("experiment", "n/e1").empty());
+}
+
+TEST(CacheTest, ControllerUidIndexIgnoresNonControllerOwners) {
+  Cache cache;
+  cache.AddIndex("owner", IndexByControllerUid());
+  json job = Obj("n", "job", "1");
+  job["metadata"]["ownerReferences"] = json::array(
+      {{{"uid", "other"}, {"controller", false}}, {{"uid", "run-uid"}, {"controller", true}}});
+  cache.Apply(Ev(WatcherEventType::kApply, job), Ignore);
+  EXPECT_EQ(cache.ByIndex("owner", "run-uid").size(), 1u);
+  EXPECT_TRUE(cache.ByIndex("owner", "other").empty());
+}
+
+TEST(ObjectKeyTest, ParsesNamespacedAndClusterKeys) {
+  EXPECT_EQ(ObjectKey::Parse("ns/name"), (ObjectKey{"ns", "name"}));
+  EXPECT_EQ(ObjectKey::Parse("name"), (ObjectKey{"", "name"}));
+  EXPECT_EQ((ObjectKey{"ns", "n"}).String(), "ns/n");
+}
+
+}  // namespace
+}  // namespace runledger::runtime
