@@ -2,6 +2,7 @@
 // controller-manager, scheduler and kwok (e2e/cluster).
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "base/file.h"
@@ -75,9 +76,9 @@ struct CrdCase {
 
 void PrintTo(const CrdCase& c, std::ostream* os) { *os << c.name; }
 
-class CrdCrudTest : public NamespacedTest, public ::testing::WithParamInterface<CrdCase> {};
+class KubeClientCrdTest : public NamespacedTest, public ::testing::WithParamInterface<CrdCase> {};
 
-TEST_P(CrdCrudTest, CreateGetListUpdateStatusDelete) {
+TEST_P(KubeClientCrdTest, CreateGetListUpdateStatusDelete) {
   const CrdCase& c = GetParam();
   auto created = client_->Create(c.resource, ns_, c.make("first"));
   ASSERT_TRUE(created.ok()) << created.status().ToString();
@@ -126,7 +127,7 @@ TEST_P(CrdCrudTest, CreateGetListUpdateStatusDelete) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    AllCrds, CrdCrudTest,
+    AllCrds, KubeClientCrdTest,
     ::testing::Values(
         CrdCase{"Experiment",
                 res::kExperiments,
@@ -143,9 +144,9 @@ INSTANTIATE_TEST_SUITE_P(
                 {{"observedGeneration", 1}}}),
     [](const auto& info) { return info.param.name; });
 
-class ClientE2ETest : public NamespacedTest {};
+class KubeClientE2ETest : public NamespacedTest {};
 
-TEST_F(ClientE2ETest, UpdateWithStaleResourceVersionIsAConflict) {
+TEST_F(KubeClientE2ETest, UpdateWithStaleResourceVersionIsAConflict) {
   auto v1 = client_->Create(res::kExperiments, ns_, Experiment("e"));
   ASSERT_TRUE(v1.ok());
   json a = *v1, b = *v1;
@@ -157,7 +158,7 @@ TEST_F(ClientE2ETest, UpdateWithStaleResourceVersionIsAConflict) {
   EXPECT_EQ(stale.status().details().http_status, 409);
 }
 
-TEST_F(ClientE2ETest, ServerSideApplyTwiceIsANoOp) {
+TEST_F(KubeClientE2ETest, ServerSideApplyTwiceIsANoOp) {
   json obj = Experiment("applied");
   obj["metadata"]["labels"]["team"] = "recsys";
   auto first = client_->Apply(res::kExperiments, ns_, obj, {"runledger-e2e", true});
@@ -168,7 +169,7 @@ TEST_F(ClientE2ETest, ServerSideApplyTwiceIsANoOp) {
   EXPECT_EQ((*second)["metadata"]["generation"], 1);
 }
 
-TEST_F(ClientE2ETest, ServerSideApplyConflictBetweenManagersNeedsForce) {
+TEST_F(KubeClientE2ETest, ServerSideApplyConflictBetweenManagersNeedsForce) {
   json obj = Experiment("shared");
   ASSERT_TRUE(client_->Apply(res::kExperiments, ns_, obj, {"owner-a", false}).ok());
   obj["spec"]["primaryMetric"]["goal"] = "minimize";
@@ -180,7 +181,7 @@ TEST_F(ClientE2ETest, ServerSideApplyConflictBetweenManagersNeedsForce) {
   EXPECT_EQ((*forced)["spec"]["primaryMetric"]["goal"], "minimize");
 }
 
-TEST_F(ClientE2ETest, MergeAndJsonPatchesWithTest) {
+TEST_F(KubeClientE2ETest, MergeAndJsonPatchesWithTest) {
   ASSERT_TRUE(client_->Create(res::kExperiments, ns_, Experiment("p")).ok());
   auto merged = client_->Patch(res::kExperiments, ns_, "p", kube::PatchType::kMerge,
                                {{"metadata", {{"labels", {{"stage", "one"}}}}}});
@@ -199,7 +200,7 @@ TEST_F(ClientE2ETest, MergeAndJsonPatchesWithTest) {
   EXPECT_EQ((*applied)["metadata"]["labels"]["stage"], "three");
 }
 
-TEST_F(ClientE2ETest, DeleteWithAWrongUidPreconditionIsAConflict) {
+TEST_F(KubeClientE2ETest, DeleteWithAWrongUidPreconditionIsAConflict) {
   ASSERT_TRUE(client_->Create(res::kExperiments, ns_, Experiment("d")).ok());
   kube::DeleteOptions o;
   o.precondition_uid = "00000000-0000-0000-0000-000000000000";
@@ -207,7 +208,7 @@ TEST_F(ClientE2ETest, DeleteWithAWrongUidPreconditionIsAConflict) {
   EXPECT_TRUE(client_->Get(res::kExperiments, ns_, "d").ok());
 }
 
-TEST_F(ClientE2ETest, PaginationReturnsEveryObjectOnce) {
+TEST_F(KubeClientE2ETest, PaginationReturnsEveryObjectOnce) {
   for (int i = 0; i < 7; ++i) {
     ASSERT_TRUE(
         client_->Create(res::kExperiments, ns_, Experiment("page-" + std::to_string(i))).ok());
@@ -226,7 +227,7 @@ TEST_F(ClientE2ETest, PaginationReturnsEveryObjectOnce) {
   EXPECT_EQ(names.size(), 7u);
 }
 
-TEST_F(ClientE2ETest, WatchSeesAddedModifiedDeletedAndBookmarks) {
+TEST_F(KubeClientE2ETest, WatchSeesAddedModifiedDeletedAndBookmarks) {
   auto list = client_->List(res::kExperiments, ns_);
   ASSERT_TRUE(list.ok());
   std::mutex mu;
@@ -276,7 +277,7 @@ TEST_F(ClientE2ETest, WatchSeesAddedModifiedDeletedAndBookmarks) {
   EXPECT_TRUE(end.ok() || end.code() == Code::kCancelled) << end.ToString();
 }
 
-TEST_F(ClientE2ETest, WatchFromATooOldResourceVersionIsGone) {
+TEST_F(KubeClientE2ETest, WatchFromATooOldResourceVersionIsGone) {
   // The watch cache starts at the version current when it was built; "1" is
   // older than anything it can replay. Right after the CRD is installed the
   // cache may still be initialising (the server then answers 429 or serves
@@ -293,7 +294,7 @@ TEST_F(ClientE2ETest, WatchFromATooOldResourceVersionIsGone) {
       << s.ToString();
 }
 
-TEST_F(ClientE2ETest, WatchStopsPromptlyFromAnotherThread) {
+TEST_F(KubeClientE2ETest, WatchStopsPromptlyFromAnotherThread) {
   auto list = client_->List(res::kExperiments, ns_);
   ASSERT_TRUE(list.ok());
   std::stop_source stop;
@@ -321,7 +322,45 @@ TEST_F(ClientE2ETest, WatchStopsPromptlyFromAnotherThread) {
   EXPECT_EQ(watch.get().code(), Code::kCancelled);
 }
 
-TEST_F(ClientE2ETest, WrongTokenIsUnauthenticated) {
+TEST_F(KubeClientE2ETest, WatchEndsByItselfWithinItsTimeout) {
+  // timeoutSeconds is drawn from [1, 2] for a 2 s timeout; the server ends
+  // the watch then, and the client reports a clean end.
+  const auto start = std::chrono::steady_clock::now();
+  Status s = client_->Watch(res::kExperiments, ns_, {.timeout = std::chrono::seconds(2)},
+                            [](kube::WatchEvent) { return Status(); });
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::seconds(10));
+}
+
+TEST_F(KubeClientE2ETest, OnResponseSeesEachRequestWithItsStatus) {
+  std::vector<std::string> seen;
+  std::mutex mu;
+  kube::Client::Options o;
+  o.on_response = [&](std::string_view method, int status) {
+    std::lock_guard lock(mu);
+    seen.push_back(std::string(method) + " " + std::to_string(status));
+  };
+  auto client = kube::Client::Create(ClusterConfig(), o);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  EXPECT_EQ((*client)->Get(res::kExperiments, ns_, "m").status().code(), Code::kNotFound);
+  ASSERT_TRUE((*client)->Create(res::kExperiments, ns_, Experiment("m")).ok());
+  ASSERT_TRUE((*client)->Get(res::kExperiments, ns_, "m").ok());
+  EXPECT_EQ((*client)->Get(res::kExperiments, ns_, "m/../x").status().code(),
+            Code::kInvalidArgument);  // Refused before sending: not seen.
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::vector<std::string>{"GET 404", "POST 201", "GET 200"}));
+}
+
+TEST_F(KubeClientE2ETest, TlsServerNameIsRefusedWhenTheClientIsMade) {
+  kube::Config config = ClusterConfig();
+  config.tls_server_name = "kubernetes.default.svc";
+  auto client = kube::Client::Create(config);
+  EXPECT_EQ(client.status().code(), Code::kUnimplemented) << client.status().ToString();
+}
+
+TEST_F(KubeClientE2ETest, WrongTokenIsUnauthenticated) {
   kube::Config config = ClusterConfig();
   config.client_cert_pem.clear();
   config.client_key_pem.clear();
@@ -332,7 +371,7 @@ TEST_F(ClientE2ETest, WrongTokenIsUnauthenticated) {
   EXPECT_EQ(got.status().code(), Code::kUnauthenticated) << got.status().ToString();
 }
 
-TEST_F(ClientE2ETest, OnlyTheConfiguredCaIsTrusted) {
+TEST_F(KubeClientE2ETest, OnlyTheConfiguredCaIsTrusted) {
   // Make the cluster's CA a system root for this process: a client given
   // another CA must still refuse the server, and one given none accepts it.
   const std::string roots = ::testing::TempDir() + "/runledger-roots-" + ns_ + ".pem";
@@ -354,7 +393,7 @@ TEST_F(ClientE2ETest, OnlyTheConfiguredCaIsTrusted) {
   ::unsetenv("SSL_CERT_FILE");
 }
 
-TEST_F(ClientE2ETest, ClosedPortIsUnavailable) {
+TEST_F(KubeClientE2ETest, ClosedPortIsUnavailable) {
   kube::Config config = ClusterConfig();
   config.server = "https://127.0.0.1:1";
   auto client = kube::Client::Create(config);
@@ -375,7 +414,7 @@ json WaitForPhase(kube::Client& client, const std::string& ns, const std::string
   return pod;
 }
 
-TEST_F(ClientE2ETest, PodOnAFakeNodeSucceeds) {
+TEST_F(KubeClientE2ETest, PodOnAFakeNodeSucceeds) {
   ASSERT_TRUE(
       client_->Create(res::kPods, ns_, Pod("ok", {{"kwok.runledger.dev/run-ms", "300"}})).ok());
   json pod = WaitForPhase(*client_, ns_, "ok", "Succeeded");
@@ -383,7 +422,7 @@ TEST_F(ClientE2ETest, PodOnAFakeNodeSucceeds) {
   EXPECT_EQ(pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"], 0);
 }
 
-TEST_F(ClientE2ETest, PodFailsWithItsExitCode) {
+TEST_F(KubeClientE2ETest, PodFailsWithItsExitCode) {
   ASSERT_TRUE(client_
                   ->Create(res::kPods, ns_,
                            Pod("bad", {{"kwok.runledger.dev/run-ms", "300"},
@@ -393,7 +432,7 @@ TEST_F(ClientE2ETest, PodFailsWithItsExitCode) {
   EXPECT_EQ(pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"], 3);
 }
 
-TEST_F(ClientE2ETest, DeletingTheOwnerGarbageCollectsThePod) {
+TEST_F(KubeClientE2ETest, DeletingTheOwnerGarbageCollectsThePod) {
   auto owner = client_->Create(res::kExperiments, ns_, Experiment("owner"));
   ASSERT_TRUE(owner.ok());
   json pod = Pod("child", {{"kwok.runledger.dev/hold", "true"}});

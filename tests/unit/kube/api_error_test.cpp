@@ -24,7 +24,7 @@ Code CodeOf(int http_status, const std::string& reason) {
   return DecodeApiError(http_status, StatusJson(http_status, reason, "m"), "", "").code();
 }
 
-TEST(ApiErrorTest, NotFound) {
+TEST(ApiErrorTest, Http404StatusObjectIsNotFoundWithTheServersMessageAndReason) {
   Status s = DecodeApiError(404, StatusJson(404, "NotFound", "pods \"x\" not found"), "", "GET /x");
   EXPECT_EQ(s.code(), Code::kNotFound);
   EXPECT_EQ(s.message(), "pods \"x\" not found");
@@ -32,17 +32,23 @@ TEST(ApiErrorTest, NotFound) {
   EXPECT_EQ(s.details().http_status, 404);
 }
 
-TEST(ApiErrorTest, ConflictStatusSplitsIntoAlreadyExistsAndConflictByReason) {
+TEST(ApiErrorTest, Http409WithReasonAlreadyExistsIsAlreadyExists) {
   EXPECT_EQ(CodeOf(409, "AlreadyExists"), Code::kAlreadyExists);
+}
+
+TEST(ApiErrorTest, Http409WithReasonConflictIsConflict) {
   EXPECT_EQ(CodeOf(409, "Conflict"), Code::kConflict);
 }
 
-TEST(ApiErrorTest, GoneAndExpiredAreGone) {
-  EXPECT_EQ(CodeOf(410, "Gone"), Code::kGone);
-  EXPECT_EQ(CodeOf(410, "Expired"), Code::kGone);
+TEST(ApiErrorTest, Http409WithoutAReasonIsConflict) {
+  EXPECT_EQ(DecodeApiError(409, "", "", "PUT /x").code(), Code::kConflict);
 }
 
-TEST(ApiErrorTest, InvalidKeepsFieldCauses) {
+TEST(ApiErrorTest, Http410WithReasonGoneIsGone) { EXPECT_EQ(CodeOf(410, "Gone"), Code::kGone); }
+
+TEST(ApiErrorTest, ExpiredContinueTokenIsGone) { EXPECT_EQ(CodeOf(410, "Expired"), Code::kGone); }
+
+TEST(ApiErrorTest, Http422InvalidIsInvalidArgumentWithTheFieldCauses) {
   Status s = DecodeApiError(
       422,
       StatusJson(
@@ -66,7 +72,7 @@ TEST(ApiErrorTest, ApplyConflictWithAnotherManagerIsAFailedPrecondition) {
   EXPECT_EQ(s.code(), Code::kFailedPrecondition);
 }
 
-TEST(ApiErrorTest, MalformedStatusFieldsAreIgnoredNotThrown) {
+TEST(ApiErrorTest, StatusFieldsOfTheWrongTypeAreIgnoredNotThrown) {
   for (const char* body : {
            R"({"kind":"Status","code":"500","message":"m"})",
            R"({"kind":"Status","code":409,"reason":null,"message":7})",
@@ -81,8 +87,11 @@ TEST(ApiErrorTest, MalformedStatusFieldsAreIgnoredNotThrown) {
             Code::kUnavailable);
 }
 
-TEST(ApiErrorTest, AuthErrors) {
+TEST(ApiErrorTest, Http401UnauthorizedIsUnauthenticated) {
   EXPECT_EQ(CodeOf(401, "Unauthorized"), Code::kUnauthenticated);
+}
+
+TEST(ApiErrorTest, Http403ForbiddenIsPermissionDenied) {
   EXPECT_EQ(CodeOf(403, "Forbidden"), Code::kPermissionDenied);
 }
 
@@ -101,27 +110,48 @@ TEST(ApiErrorTest, RetryAfterHeaderIsUsedWhenDetailsHaveNone) {
   EXPECT_EQ(s.message(), "HTTP 429 from GET /x: Too many requests, please try again later.");
 }
 
-TEST(ApiErrorTest, ServerErrors) {
+TEST(ApiErrorTest, Http503WithoutABodyIsUnavailable) {
   EXPECT_EQ(DecodeApiError(503, "", "", "").code(), Code::kUnavailable);
+}
+
+TEST(ApiErrorTest, Http504WithoutABodyIsDeadlineExceeded) {
   EXPECT_EQ(DecodeApiError(504, "", "", "").code(), Code::kDeadlineExceeded);
+}
+
+TEST(ApiErrorTest, Http500WithReasonInternalErrorIsUnavailable) {
   // InternalError is mostly a webhook or etcd timing out: transient.
   EXPECT_EQ(CodeOf(500, "InternalError"), Code::kUnavailable);
+}
+
+TEST(ApiErrorTest, Http500WithoutABodyIsInternal) {
   EXPECT_EQ(DecodeApiError(500, "", "", "").code(), Code::kInternal);
+}
+
+TEST(ApiErrorTest, Http413RequestTooLargeIsInvalidArgument) {
   EXPECT_EQ(DecodeApiError(413, "", "", "").code(), Code::kInvalidArgument);
 }
 
-TEST(ApiErrorTest, NonJsonBodyIsQuotedAndBounded) {
+TEST(ApiErrorTest, NonJsonBodyIsQuotedInTheMessageUpTo300Bytes) {
   Status s = DecodeApiError(502, std::string(1000, 'x'), "", "GET /y");
   EXPECT_EQ(s.code(), Code::kUnavailable);
   EXPECT_LT(s.message().size(), 400u);
   EXPECT_EQ(s.message().rfind("HTTP 502 from GET /y: xxx", 0), 0u);
 }
 
-TEST(ApiErrorTest, WatchErrorEventWithGoneCode) {
+TEST(ApiErrorTest, WatchErrorEventWithCode410IsGoneWithItsMessage) {
   Status s = DecodeWatchError(
       R"j({"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410})j");
   EXPECT_EQ(s.code(), Code::kGone);
   EXPECT_EQ(s.message(), "too old resource version: 1 (5)");
+}
+
+TEST(ApiErrorTest, PlainTextBodyLosesItsTrailingNewlinesInTheMessage) {
+  Status s = DecodeApiError(502, "Bad Gateway\r\n\n", "", "GET /y");
+  EXPECT_EQ(s.message(), "HTTP 502 from GET /y: Bad Gateway");
+}
+
+TEST(ApiErrorTest, WatchErrorEventThatIsNotAnObjectIsInternal) {
+  EXPECT_EQ(DecodeWatchError("[1]").code(), Code::kInternal);
 }
 
 }  // namespace

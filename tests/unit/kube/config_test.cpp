@@ -64,7 +64,7 @@ TEST(KubeconfigTest, InlineDataIsBase64Decoded) {
   EXPECT_EQ(c->client_key_pem, File("client.key"));
 }
 
-TEST(KubeconfigTest, BearerToken) {
+TEST(KubeconfigTest, InlineBearerTokenIsKept) {
   auto c = ParseKubeconfig(Kubeconfig(kCluster, "    token: abc.def\n"), kData, "test");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->token, "abc.def");
@@ -88,6 +88,14 @@ TEST(KubeconfigTest, InsecureSkipTlsVerifyIsHonoured) {
                       "", "test");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_TRUE(c->insecure_skip_tls_verify);
+}
+
+TEST(KubeconfigTest, TlsServerNameIsReadSoThatTheClientCanRefuseIt) {
+  auto c = ParseKubeconfig(
+      Kubeconfig(kCluster + "    tls-server-name: kubernetes.default\n", "    token: t\n"), kData,
+      "test");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->tls_server_name, "kubernetes.default");
 }
 
 TEST(KubeconfigTest, NamedContextAndItsNamespace) {
@@ -184,7 +192,7 @@ TEST(KubeconfigTest, MissingFileIsNotFoundNamingIt) {
   EXPECT_NE(c.status().message().find("/no/such/kubeconfig"), std::string::npos);
 }
 
-class InClusterTest : public ::testing::Test {
+class InClusterConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
@@ -205,7 +213,7 @@ class InClusterTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-TEST_F(InClusterTest, ReadsTokenCaAndNamespace) {
+TEST_F(InClusterConfigTest, ReadsTokenCaAndNamespace) {
   Write("token", "tok\n");
   Write("ca.crt", File("ca.crt"));
   Write("namespace", "runledger-system\n");
@@ -217,19 +225,19 @@ TEST_F(InClusterTest, ReadsTokenCaAndNamespace) {
   EXPECT_EQ(c->ns, "runledger-system");
 }
 
-TEST_F(InClusterTest, MissingTokenIsNotFoundNamingTheFile) {
+TEST_F(InClusterConfigTest, MissingTokenIsNotFoundNamingTheFile) {
   Write("ca.crt", File("ca.crt"));
   auto c = LoadInCluster(dir_.string());
   EXPECT_EQ(c.status().code(), Code::kNotFound);
   EXPECT_NE(c.status().message().find("token"), std::string::npos);
 }
 
-TEST_F(InClusterTest, OutsideAPodIsAFailedPrecondition) {
+TEST_F(InClusterConfigTest, OutsideAPodIsAFailedPrecondition) {
   unsetenv("KUBERNETES_SERVICE_HOST");
   EXPECT_EQ(LoadInCluster(dir_.string()).status().code(), Code::kFailedPrecondition);
 }
 
-TEST_F(InClusterTest, NamespaceFileIsTrimmedOfSpaceAndNewlines) {
+TEST_F(InClusterConfigTest, NamespaceFileIsTrimmedOfSpaceAndNewlines) {
   Write("token", "tok\n");
   Write("ca.crt", File("ca.crt"));
   Write("namespace", "  team-a \r\n");
@@ -238,7 +246,7 @@ TEST_F(InClusterTest, NamespaceFileIsTrimmedOfSpaceAndNewlines) {
   EXPECT_EQ(c->ns, "team-a");
 }
 
-TEST_F(InClusterTest, WhitespaceOnlyTokenIsRefused) {
+TEST_F(InClusterConfigTest, WhitespaceOnlyTokenIsRefused) {
   Write("token", " \n\t\n");
   Write("ca.crt", File("ca.crt"));
   auto c = LoadInCluster(dir_.string());
