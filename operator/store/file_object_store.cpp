@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 
 #include "store/posix_file.h"
 
@@ -155,24 +156,51 @@ Status FileObjectStore::Put(std::string_view key, Reader& body) {
     // Best effort: file systems without user xattrs fall back to hashing on Head.
     (void)::fsetxattr(fd.get(), kHashXattr, hex.data(), hex.size(), 0);
     RETURN_IF_ERROR(FullSync(fd.get(), tmp));
-    std::string parent = DirName(final_path);
-    Status made = MakeDirs(parent);
-    if (made.code() == Code::kFailedPrecondition) {
-      return FailedPrecondition("put \"" + std::string(key) +
-                                "\": a parent path is an object, not a prefix");
-    }
-    RETURN_IF_ERROR(made);
-    if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-      if (errno == EISDIR) {
-        return FailedPrecondition("put \"" + std::string(key) +
-                                  "\": other objects use this key as a prefix");
-      }
-      return ErrnoStatus("rename to", final_path, errno);
-    }
-    return SyncDir(parent);
+    return MoveIntoPlace(key, tmp, final_path);
   }();
   if (!s.ok()) ::unlink(tmp.c_str());
   return s;
+}
+
+std::string FileObjectStore::NewTmpTag() {
+  std::random_device rd;
+  return std::to_string(::getpid()) + "-" + std::to_string((uint64_t{rd()} << 32) ^ rd());
+}
+
+Status FileObjectStore::MoveIntoPlace(std::string_view key, const std::string& tmp,
+                                      const std::string& final_path) {
+  std::string parent = DirName(final_path);
+  // A Delete in the same prefix removes directories it leaves empty, so the
+  // one made here can vanish before the rename lands in it (ENOENT from
+  // mkdir, the directory sync or rename). Once the rename is done the
+  // directory is not empty and stays. Each retry means another Delete won
+  // a race; the bound only stops a pathological loop.
+  constexpr int kAttempts = 100;
+  Status status;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    status = MakeDirs(parent);
+    if (status.code() == Code::kFailedPrecondition) {
+      return FailedPrecondition("put \"" + std::string(key) +
+                                "\": a parent path is an object, not a prefix");
+    }
+    if (status.code() == Code::kNotFound) continue;
+    RETURN_IF_ERROR(status);
+    if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+      int err = errno;
+      if (err == ENOENT) {
+        status = ErrnoStatus("rename to", final_path, err);
+        continue;
+      }
+      if (err == EISDIR) {
+        return FailedPrecondition("put \"" + std::string(key) +
+                                  "\": other objects use this key as a prefix");
+      }
+      return ErrnoStatus("rename to", final_path, err);
+    }
+    return SyncDir(parent);
+  }
+  return status.WithContext("put \"" + std::string(key) + "\" raced deletes " +
+                            std::to_string(kAttempts) + " times");
 }
 
 Result<std::unique_ptr<Reader>> FileObjectStore::Get(std::string_view key,
@@ -262,7 +290,9 @@ Status FileObjectStore::Delete(std::string_view key) {
     return ErrnoStatus("unlink", path, errno);
   }
   std::string dir = DirName(path);
-  RETURN_IF_ERROR(SyncDir(dir));
+  // NotFound: a concurrent Delete already removed the emptied directory.
+  Status synced = SyncDir(dir);
+  if (!synced.ok() && synced.code() != Code::kNotFound) return synced;
   // Remove directories left empty, as S3 has no directories.
   while (dir.size() > root_.size() && ::rmdir(dir.c_str()) == 0) dir = DirName(dir);
   return Status::Ok();

@@ -4,7 +4,9 @@
 // <root>/.rl-tmp/<unique>, fsyncs it, creates parent directories (each made
 // durable), renames it into place and fsyncs the parent directory, so an
 // acknowledged Put survives a crash and a reader never sees part of one.
-// Delete removes directories that become empty, so List and S3 agree.
+// Delete removes directories that become empty, so List and S3 agree; a
+// Put whose new directory such a Delete removes before the rename makes it
+// again (Put and Delete in one prefix may run concurrently).
 // The SHA-256 of each object is kept in the xattr "user.runledger.sha256"
 // (computed on Head when the file system has no xattrs).
 //
@@ -15,11 +17,8 @@
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
-#include <unistd.h>
-
 #include <atomic>
 #include <memory>
-#include <random>
 #include <string>
 
 #include "store/object_store.h"
@@ -43,12 +42,14 @@ class FileObjectStore final : public ObjectStore {
  private:
   explicit FileObjectStore(std::string root) : root_(std::move(root)) {}
   std::string PathOf(std::string_view key) const { return root_ + "/" + std::string(key); }
+  // Makes the parent directories and renames the synced `tmp` into place.
+  static Status MoveIntoPlace(std::string_view key, const std::string& tmp,
+                              const std::string& final_path);
 
   const std::string root_;
   // Names this instance's temporary files (see Put): pid and 64 random bits.
-  const std::string tmp_tag_ =
-      std::to_string(::getpid()) + "-" +
-      std::to_string((uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
+  const std::string tmp_tag_ = NewTmpTag();
+  static std::string NewTmpTag();
   std::atomic<uint64_t> tmp_counter_{0};
 };
 

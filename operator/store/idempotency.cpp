@@ -1,4 +1,5 @@
-// IdempotencyWindow: a bounded map of recent batch ids, oldest evicted first.
+// IdempotencyWindow: a bounded map of recent batch ids, oldest evicted
+// first; ids in flight are kept apart and never evicted.
 #include "store/idempotency.h"
 
 #include <iterator>
@@ -6,57 +7,65 @@
 namespace runledger::store {
 
 IdempotencyWindow::State IdempotencyWindow::Lookup(uint64_t id_hash, uint64_t content_hash) const {
-  auto it = known_.find(id_hash);
-  if (it == known_.end()) return State::kUnknown;
-  if (it->second.entry.content_hash != content_hash) return State::kMismatch;
-  return it->second.durable ? State::kDurable : State::kInFlight;
+  const IdEntry* e = nullptr;
+  bool durable = false;
+  if (auto it = in_flight_.find(id_hash); it != in_flight_.end()) {
+    e = &it->second;
+  } else if (auto d = durable_.find(id_hash); d != durable_.end()) {
+    e = &d->second;
+    durable = true;
+  }
+  if (e == nullptr) return State::kUnknown;
+  if (e->content_hash != content_hash) return State::kMismatch;
+  return durable ? State::kDurable : State::kInFlight;
 }
 
 void IdempotencyWindow::Add(const IdEntry& e, bool durable) {
-  auto [it, added] = known_.try_emplace(e.id_hash, Known{e, durable});
-  if (!added) return;
+  if (in_flight_.contains(e.id_hash) || durable_.contains(e.id_hash)) return;
+  if (durable) {
+    AddDurable(e);
+  } else {
+    in_flight_.emplace(e.id_hash, e);
+  }
+}
+
+void IdempotencyWindow::AddDurable(const IdEntry& e) {
+  if (!durable_.emplace(e.id_hash, e).second) return;
   order_.push_back(e.id_hash);
-  while (known_.size() > capacity_ && !order_.empty()) {
-    known_.erase(order_.front());
+  // Only durable ids count against the capacity: evicting one in flight
+  // would let a retry of that batch be stored a second time.
+  while (durable_.size() > capacity_) {
+    durable_.erase(order_.front());
     order_.pop_front();
   }
 }
 
 void IdempotencyWindow::MarkDurable(uint64_t id_hash) {
-  auto it = known_.find(id_hash);
-  if (it != known_.end()) it->second.durable = true;
+  auto it = in_flight_.find(id_hash);
+  if (it == in_flight_.end()) return;
+  IdEntry e = it->second;
+  in_flight_.erase(it);
+  AddDurable(e);
 }
 
-void IdempotencyWindow::Forget(uint64_t id_hash) {
-  if (known_.erase(id_hash) == 0) return;
-  // In-flight ids are recent: search from the back.
-  for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
-    if (*it == id_hash) {
-      order_.erase(std::next(it).base());
-      return;
-    }
-  }
-}
+void IdempotencyWindow::Forget(uint64_t id_hash) { in_flight_.erase(id_hash); }
 
 void IdempotencyWindow::Expire(int64_t now_ms) {
   while (!order_.empty()) {
-    auto it = known_.find(order_.front());
-    bool stale = it == known_.end() || now_ms - it->second.entry.time_ms > max_age_ms_ ||
-                 known_.size() > capacity_;
+    auto it = durable_.find(order_.front());
+    bool stale = it == durable_.end() || now_ms - it->second.time_ms > max_age_ms_;
     if (!stale) break;
-    if (it != known_.end()) known_.erase(it);
+    if (it != durable_.end()) durable_.erase(it);
     order_.pop_front();
   }
 }
 
 std::vector<IdEntry> IdempotencyWindow::DurableEntries() const {
   std::vector<IdEntry> out;
-  out.reserve(known_.size());
+  out.reserve(durable_.size());
   for (uint64_t h : order_) {
-    auto it = known_.find(h);
-    if (it != known_.end() && it->second.durable) {
-      out.push_back(it->second.entry);
-    }
+    auto it = durable_.find(h);
+    if (it != durable_.end()) out.push_back(it->second);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <random>
 
 #include "store/batch_codec.h"
 #include "store/chunk.h"
@@ -41,12 +42,23 @@ bool DecodeToken(const std::string& token, Sample* s, uint64_t* count) {
   return true;
 }
 
+uint64_t SeedOf(const MetricStoreOptions& options) {
+  if (options.random_seed != 0) return options.random_seed;
+  std::random_device rd;
+  return (uint64_t{rd()} << 32) ^ rd();
+}
+
 }  // namespace
 
 MetricStore::MetricStore(MetricStoreOptions options)
     : options_(std::move(options)),
       clock_(options_.clock != nullptr ? *options_.clock : Clock::Real()),
       cache_(options_.cache_bytes),
+      rng_(SeedOf(options_)),
+      // Random across instances (a name is never written twice, even by a
+      // store that restarted), counting up within one.
+      compaction_attempt_(rng_()),
+      next_orphan_scan_(clock_.SteadyNow()),
       manifest_(std::make_shared<const Manifest>()),
       ids_(options_.idempotency_capacity, options_.idempotency_max_age) {}
 
@@ -65,11 +77,34 @@ MetricStore::~MetricStore() { Close(); }
 
 void MetricStore::Close() {
   {
-    std::lock_guard lock(state_mu_);
+    MutexLock lock(state_mu_);
     closing_ = true;
   }
+  stop_.request_stop();
   compact_cv_.notify_all();
   if (compactor_.joinable()) compactor_.join();
+}
+
+Status MetricStore::Health() const {
+  Status wal = wal_->error();
+  if (wal.ok() || wal.code() == Code::kResourceExhausted) return Status::Ok();
+  return Status(wal.code(),
+                "metric WAL stopped until the store is reopened (restart): " + wal.message());
+}
+
+MetricStore::View MetricStore::Snapshot() const {
+  MutexLock lock(state_mu_);
+  View v{manifest_, {}, active_sequence_ - 1};
+  v.tables.reserve(tables_.size());
+  for (const auto& [seq, t] : tables_) v.tables.push_back(t);
+  return v;
+}
+
+uint64_t MetricStore::SealedWaitingLockHeld() const {
+  state_mu_.AssertHeld();
+  // Every segment below the active one is sealed; those above
+  // compacted_through are not in the manifest yet.
+  return active_sequence_ - 1 - manifest_->compacted_through;
 }
 
 Status MetricStore::Recover() {
@@ -105,7 +140,7 @@ Status MetricStore::Recover() {
   if (options_.wal_file_factory) wal_options.create_file = options_.wal_file_factory;
   wal_options.on_seal = [this](uint64_t sealed) {
     {
-      std::lock_guard lock(state_mu_);
+      MutexLock lock(state_mu_);
       active_sequence_ = sealed + 1;
     }
     compact_cv_.notify_all();
@@ -115,7 +150,7 @@ Status MetricStore::Recover() {
 }
 
 std::shared_ptr<SegmentTable> MetricStore::TableFor(uint64_t sequence) {
-  std::lock_guard lock(state_mu_);
+  MutexLock lock(state_mu_);
   auto& t = tables_[sequence];
   if (!t) t = std::make_shared<SegmentTable>(sequence);
   return t;
@@ -143,7 +178,7 @@ Status MetricStore::AppendIdempotent(const WalBatch& wb, const std::string& payl
                                      uint64_t content) {
   uint64_t id = IdHash(wb.run_id, wb.idempotency_id);
   {
-    std::unique_lock lock(ids_mu_);
+    MutexLock lock(ids_mu_);
     while (true) {
       switch (ids_.Lookup(id, content)) {
         case IdempotencyWindow::State::kDurable:
@@ -153,7 +188,7 @@ Status MetricStore::AppendIdempotent(const WalBatch& wb, const std::string& payl
           return InvalidArgument("idempotency id \"" + wb.idempotency_id + "\" of run \"" +
                                  wb.run_id + "\" was used before for different points");
         case IdempotencyWindow::State::kInFlight:
-          ids_cv_.wait(lock);  // The first attempt is writing; wait for its outcome.
+          ids_cv_.wait(ids_mu_);  // The first attempt is writing; wait for its outcome.
           continue;
         case IdempotencyWindow::State::kUnknown: break;
       }
@@ -166,7 +201,7 @@ Status MetricStore::AppendIdempotent(const WalBatch& wb, const std::string& payl
   // AppendToWal); only a failure is left to record here.
   Status s = AppendToWal(wb, payload, id);
   if (!s.ok()) {
-    std::lock_guard lock(ids_mu_);
+    MutexLock lock(ids_mu_);
     ids_.Forget(id);
   }
   ids_cv_.notify_all();
@@ -176,8 +211,8 @@ Status MetricStore::AppendIdempotent(const WalBatch& wb, const std::string& payl
 Status MetricStore::AppendToWal(const WalBatch& wb, const std::string& payload,
                                 std::optional<uint64_t> durable_id) {
   {
-    std::lock_guard lock(state_mu_);
-    uint64_t waiting = active_sequence_ - 1 - manifest_->compacted_through;
+    MutexLock lock(state_mu_);
+    uint64_t waiting = SealedWaitingLockHeld();
     if (waiting > options_.max_sealed_segments) {
       return Status(Code::kResourceExhausted,
                     "metric compaction is behind: " + std::to_string(waiting) +
@@ -192,7 +227,7 @@ Status MetricStore::AppendToWal(const WalBatch& wb, const std::string& payload,
   // store the batch twice.
   return wal_->Append(payload, [&](uint64_t seq) {
     if (durable_id) {
-      std::lock_guard lock(ids_mu_);
+      MutexLock lock(ids_mu_);
       ids_.MarkDurable(*durable_id);
     }
     TableFor(seq)->Insert(wb);
@@ -219,13 +254,9 @@ Result<HistoryPage> MetricStore::History(const HistoryRequest& req) const {
   if (has_token && !DecodeToken(req.page_token, &after, &after_count)) {
     return InvalidArgument("malformed page token \"" + req.page_token + "\"");
   }
-  std::shared_ptr<const Manifest> manifest;
-  std::vector<std::shared_ptr<SegmentTable>> tables;
-  {
-    std::lock_guard lock(state_mu_);
-    manifest = manifest_;
-    for (const auto& [seq, t] : tables_) tables.push_back(t);
-  }
+  const View view = Snapshot();
+  const auto& manifest = view.manifest;
+  const auto& tables = view.tables;
   // Each source is cut to the samples this page can need: from the token on
   // (step range pruned first), at most `want` of them. A page thus costs its
   // own size plus the decoding of the chunks it overlaps, not the history.
@@ -286,13 +317,9 @@ Result<HistoryPage> MetricStore::History(const HistoryRequest& req) const {
 
 Result<std::map<std::string, Summary>> MetricStore::Summaries(std::string_view run_id) const {
   std::string run(run_id);
-  std::shared_ptr<const Manifest> manifest;
-  std::vector<std::shared_ptr<SegmentTable>> tables;
-  {
-    std::lock_guard lock(state_mu_);
-    manifest = manifest_;
-    for (const auto& [seq, t] : tables_) tables.push_back(t);
-  }
+  const View view = Snapshot();
+  const auto& manifest = view.manifest;
+  const auto& tables = view.tables;
   std::map<std::string, Summary> out;
   auto it = manifest->runs.find(run);
   if (it != manifest->runs.end()) out = it->second->keys;
@@ -311,12 +338,12 @@ Result<std::vector<Point>> MetricStore::Latest(std::string_view run_id) const {
 }
 
 MetricStoreStats MetricStore::stats() const {
-  std::lock_guard lock(state_mu_);
+  MutexLock lock(state_mu_);
   MetricStoreStats s = stats_;
   s.batches = batches_.load();
   s.points = points_.load();
   s.duplicate_batches = duplicates_.load();
-  s.sealed_segments_waiting = active_sequence_ - 1 - manifest_->compacted_through;
+  s.sealed_segments_waiting = SealedWaitingLockHeld();
   return s;
 }
 

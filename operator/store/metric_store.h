@@ -14,6 +14,9 @@
 // compressed chunks (chunk.h) to the object store, then a new manifest
 // (manifest.h) listing them, and only then deletes the segment. Reads merge
 // the chunks (through a byte-bounded cache) with the in-memory tables.
+// Chunks of a compaction that failed before its manifest was stored are
+// referenced by no manifest; they are deleted once they have been seen
+// unreferenced for orphan_grace (on the store's clock).
 //
 // Guarantees:
 //   - A batch is acknowledged (Append returns OK) only after its WAL record
@@ -29,14 +32,18 @@
 //
 // Errors: InvalidArgument for a bad batch or page token; ResourceExhausted
 // when the disk is full, the file size limit is hit, or compaction is too
-// far behind (max_sealed_segments); after a failed WAL write or sync every
-// Append returns that same error until the store is reopened. Corruption
-// from Open names the WAL segment and offset. An unknown run has no points
-// (an empty answer, not NotFound).
+// far behind (max_sealed_segments): back off and retry, the store resumes
+// by itself once there is space (wal.h: a fresh segment after checking the
+// tail). Any other failed WAL write or sync (IoError, e.g. EIO from
+// fdatasync) stops appends for good: every Append returns that error and
+// Health() reports it until the process reopens the store. Corruption from
+// Open names the WAL segment and offset. An unknown run has no points (an
+// empty answer, not NotFound).
 //
 // Thread-safety: every method may be called from many threads at once.
 // Reads hold no lock while they decode; appends are not blocked by reads.
 // Lifetime: `objects` and `clock` are not owned and must outlive the store.
+// Lock order: compact_mu_, then state_mu_ or ids_mu_ (never both at once).
 #pragma once
 
 #include <atomic>
@@ -46,17 +53,19 @@
 #include <limits>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "store/chunk_cache.h"
+#include "store/compaction_plan.h"
 #include "store/idempotency.h"
 #include "store/manifest.h"
 #include "store/memtable.h"
@@ -77,9 +86,17 @@ struct MetricStoreOptions {
   // Append answers ResourceExhausted while more sealed segments than this
   // wait for compaction (e.g. the object store is down), bounding memory.
   size_t max_sealed_segments = 32;
-  bool background_compaction = true;  // Off: only Compact() compacts.
-  const Clock* clock = nullptr;       // Default Clock::Real().
-  WalFileFactory wal_file_factory;    // Default POSIX; tests inject faults.
+  bool background_compaction = true;  // Off: only Compact() and CollectOrphans() run.
+  // A chunk object no manifest lists is deleted once it has been seen so for
+  // this long (a compaction that failed before its manifest Put leaves them;
+  // the grace covers a Put still landing). Checked after a compaction at
+  // most every orphan_scan_interval.
+  std::chrono::milliseconds orphan_grace = std::chrono::hours(1);
+  std::chrono::milliseconds orphan_scan_interval = std::chrono::minutes(10);
+  const Clock* clock = nullptr;  // Default Clock::Real(). Drives backoff and grace.
+  // Seeds compaction attempt ids and backoff jitter; 0 draws a random seed.
+  uint64_t random_seed = 0;
+  WalFileFactory wal_file_factory;  // Default POSIX; tests inject faults.
 };
 
 struct HistoryRequest {
@@ -126,23 +143,49 @@ class MetricStore {
 
   // Seals the current segment and compacts every sealed segment now.
   Status Compact();
+  // Deletes chunk objects that no manifest (the one in memory nor the one
+  // stored) references and that were seen unreferenced by a call at least
+  // orphan_grace earlier; returns how many it deleted. Lists the object
+  // store's chunk prefix.
+  Result<size_t> CollectOrphans();
   // Stops background compaction. Acknowledged points are already durable.
   void Close();
+
+  // For /readyz: OK unless appends stopped for good (a WAL error other than
+  // out of space), which only reopening the store, i.e. restarting the
+  // process, clears. A full disk is not reported here: Appends answer
+  // ResourceExhausted and the store resumes at the first Append after space
+  // is freed, so taking the pod out of service would only stop that Append.
+  Status Health() const;
 
   MetricStoreStats stats() const;
 
  private:
+  // What readers and compaction see at one moment: the manifest and the
+  // in-memory tables, taken together (a segment is in exactly one of them).
+  struct View {
+    std::shared_ptr<const Manifest> manifest;
+    std::vector<std::shared_ptr<SegmentTable>> tables;  // By sequence.
+    uint64_t sealed_through = 0;                        // Every segment up to this one is sealed.
+  };
   explicit MetricStore(MetricStoreOptions options);
-  Status Recover();
-  std::shared_ptr<SegmentTable> TableFor(uint64_t sequence);
-  // Compacts sealed segments not yet in the manifest (compaction.cpp).
-  Status CompactSealed();
+  // Runs in Open before any other thread can see the store.
+  Status Recover() NO_THREAD_SAFETY_ANALYSIS;
+  std::shared_ptr<SegmentTable> TableFor(uint64_t sequence) EXCLUDES(state_mu_);
+  View Snapshot() const EXCLUDES(state_mu_);
+  // Sealed segments not yet in the manifest.
+  uint64_t SealedWaitingLockHeld() const REQUIRES(state_mu_);
+  // Compacts sealed segments not yet in the manifest (compaction.cpp):
+  // gathers, PlanCompaction (compaction_plan.h), ApplyCompactionLockHeld.
+  Status CompactSealed() EXCLUDES(compact_mu_);
+  Status ApplyCompactionLockHeld(CompactionPlan plan) REQUIRES(compact_mu_);
+  Result<size_t> CollectOrphansLockHeld() REQUIRES(compact_mu_);
   void CompactionLoop();
+  // The delay before compaction retry `failures` (1, 2, ...): 0.5 s doubling
+  // to 30 s, then a uniformly random part of its second half (jitter, so
+  // stores that failed together do not retry in step).
+  std::chrono::milliseconds RetryDelayLockHeld(int failures) REQUIRES(compact_mu_);
   Result<std::shared_ptr<const std::string>> FetchChunk(const std::string& object) const;
-  // The object of a chunk written by compaction `attempt` (unique per store
-  // instance, random across instances) for manifest `generation`.
-  std::string ChunkObject(const std::string& run, uint64_t generation, uint64_t attempt,
-                          size_t part) const;
   std::string ManifestObject() const { return options_.object_prefix + "MANIFEST"; }
   uint64_t IdHash(const std::string& run, const std::string& id) const;
   Status AppendIdempotent(const WalBatch& batch, const std::string& payload, uint64_t content);
@@ -156,22 +199,25 @@ class MetricStore {
   std::unique_ptr<Wal> wal_;
   mutable ChunkCache cache_;
 
-  // Lock order: compact_mu_, then state_mu_ or ids_mu_ (never both).
-  std::mutex compact_mu_;  // One compaction at a time.
-  uint64_t compaction_attempt_ =
-      std::random_device{}() * 0x9E3779B97F4A7C15ull;  // Guarded by compact_mu_.
+  Mutex compact_mu_;  // One compaction (or orphan scan) at a time.
+  std::mt19937_64 rng_ GUARDED_BY(compact_mu_);
+  uint64_t compaction_attempt_ GUARDED_BY(compact_mu_);  // Next attempt id.
+  // Unreferenced chunk objects and when a scan first saw them.
+  std::map<std::string, Clock::SteadyTime> orphans_seen_ GUARDED_BY(compact_mu_);
+  Clock::SteadyTime next_orphan_scan_ GUARDED_BY(compact_mu_);
 
-  mutable std::mutex state_mu_;
-  std::shared_ptr<const Manifest> manifest_;                  // Guarded by state_mu_.
-  std::map<uint64_t, std::shared_ptr<SegmentTable>> tables_;  // Guarded by state_mu_.
-  uint64_t active_sequence_ = 1;                              // Guarded by state_mu_.
-  MetricStoreStats stats_;              // Compaction fields; guarded by state_mu_.
-  bool closing_ = false;                // Guarded by state_mu_.
-  std::condition_variable compact_cv_;  // With state_mu_.
+  mutable Mutex state_mu_;
+  std::shared_ptr<const Manifest> manifest_ GUARDED_BY(state_mu_);
+  std::map<uint64_t, std::shared_ptr<SegmentTable>> tables_ GUARDED_BY(state_mu_);
+  uint64_t active_sequence_ GUARDED_BY(state_mu_) = 1;
+  MetricStoreStats stats_ GUARDED_BY(state_mu_);  // Compaction fields only.
+  bool closing_ GUARDED_BY(state_mu_) = false;
+  std::condition_variable_any compact_cv_;  // With state_mu_.
+  std::stop_source stop_;                   // Requested by Close(); ends retry sleeps.
 
-  std::mutex ids_mu_;
-  std::condition_variable ids_cv_;  // An in-flight id settled.
-  IdempotencyWindow ids_;           // Guarded by ids_mu_.
+  Mutex ids_mu_;
+  std::condition_variable_any ids_cv_;  // An in-flight id settled.
+  IdempotencyWindow ids_ GUARDED_BY(ids_mu_);
 
   std::atomic<uint64_t> batches_{0}, points_{0}, duplicates_{0};
   std::thread compactor_;

@@ -21,14 +21,17 @@ class PosixWalFile final : public WalFile {
   PosixWalFile(Fd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
   Status Append(std::string_view data) override { return WriteAll(fd_.get(), data, path_); }
   Status Sync() override { return DataSync(fd_.get(), path_); }
+  Status Truncate(uint64_t size) override {
+    if (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) {
+      return ErrnoStatus("truncate", path_, errno);
+    }
+    return FullSync(fd_.get(), path_);
+  }
 
  private:
   Fd fd_;
   std::string path_;
 };
-
-// The most bytes one group writes; larger queues are split across groups.
-constexpr size_t kMaxGroupBytes = 8u << 20;
 
 bool ParseSegmentName(const std::string& name, uint64_t* seq) {
   if (name.size() != 20 || !name.ends_with(".wal")) return false;
@@ -116,8 +119,13 @@ struct Wal::Writer {
   bool done = false;
   Status status;
   uint64_t sealed = 0;
-  std::condition_variable cv;
+  std::condition_variable_any cv;
 };
+
+size_t Wal::GroupLimit(size_t first) {
+  constexpr size_t kSmall = 128u << 10, kMax = 1u << 20;
+  return first <= kSmall ? first + kSmall : kMax;
+}
 
 Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, uint64_t first_sequence) {
   RETURN_IF_ERROR(MakeDirs(options.dir));
@@ -130,16 +138,52 @@ Wal::~Wal() = default;
 
 Status Wal::OpenSegment(uint64_t seq) {
   std::string path = options_.dir + "/" + SegmentFileName(seq);
-  ASSIGN_OR_RETURN(file_, options_.create_file(path));
+  ASSIGN_OR_RETURN(auto file, options_.create_file(path));
   // The entry must be durable before any record in the file is acknowledged.
-  RETURN_IF_ERROR(SyncDir(options_.dir));
+  Status synced = SyncDir(options_.dir);
+  if (!synced.ok()) {
+    ::unlink(path.c_str());  // Best effort; ResumeAfterFullDisk removes it otherwise.
+    return synced;
+  }
+  file_ = std::move(file);
   sequence_ = seq;
   segment_size_ = 0;
   return Status::Ok();
 }
 
+Status Wal::ResumeAfterFullDisk() {
+  if (file_ != nullptr) {
+    // Cut what the failed group left past the last synced byte (every
+    // acknowledged record lies before it), then check that the segment
+    // really ends cleanly there before anything is appended after it.
+    std::string path = options_.dir + "/" + SegmentFileName(sequence_);
+    RETURN_IF_ERROR(file_->Truncate(segment_size_));
+    ASSIGN_OR_RETURN(std::string data, ReadFile(path));
+    wal::SegmentParse parse =
+        wal::ParseSegment(data, [](std::string_view, uint64_t) { return Status::Ok(); });
+    if (parse.end != wal::SegmentParse::End::kClean || data.size() != segment_size_) {
+      return Corruption("WAL segment " + path + " does not end cleanly at its last synced byte " +
+                        std::to_string(segment_size_) + " after a failed write");
+    }
+    // An empty segment is reused, so repeated failures make no new files.
+    if (segment_size_ == 0) return Status::Ok();
+    file_.reset();
+  }
+  // Segment sequence_ is whole and synced: seal it and start a fresh one. A
+  // file of the next sequence can only be left from a create that failed
+  // before any record went into it.
+  std::string next = options_.dir + "/" + SegmentFileName(sequence_ + 1);
+  if (::unlink(next.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("unlink", next, errno);
+  uint64_t sealed = sequence_;
+  RETURN_IF_ERROR(OpenSegment(sequence_ + 1));
+  if (options_.on_seal) options_.on_seal(sealed);
+  return Status::Ok();
+}
+
 Status Wal::SealAndStartNext(uint64_t* sealed) {
   // Every group ends with a sync, so the current segment is already durable.
+  // If the next one cannot be made, file_ stays null and sequence_ names the
+  // sealed segment: ResumeAfterFullDisk picks up from there.
   *sealed = sequence_;
   file_.reset();
   RETURN_IF_ERROR(OpenSegment(sequence_ + 1));
@@ -165,25 +209,34 @@ Status Wal::WriteGroup(const std::vector<Writer*>& group) {
 }
 
 Status Wal::Submit(Writer* w) {
-  std::unique_lock lock(mu_);
+  mu_.lock();
   queue_.push_back(w);
-  while (!w->done && w != queue_.front()) w->cv.wait(lock);
-  if (w->done) return w->status;
+  while (!w->done && w != queue_.front()) w->cv.wait(mu_);
+  if (w->done) {
+    Status status = w->status;
+    mu_.unlock();
+    return status;
+  }
 
   // This thread leads: it takes a group from the front of the queue.
   group_.clear();
   if (w->rotate) {
     group_.push_back(w);
   } else {
+    const size_t limit = GroupLimit(w->record.size());
     size_t bytes = 0;
     for (Writer* q : queue_) {
-      if (q->rotate || (bytes > 0 && bytes + q->record.size() > kMaxGroupBytes)) break;
+      if (q->rotate || (bytes > 0 && bytes + q->record.size() > limit)) break;
       bytes += q->record.size();
       group_.push_back(q);
     }
   }
   Status status = error_;
-  lock.unlock();
+  mu_.unlock();
+  if (status.code() == Code::kResourceExhausted) {
+    status = ResumeAfterFullDisk();
+    if (status.ok()) spdlog::info("store: WAL resumed in segment {}", sequence_);
+  }
   if (status.ok()) {
     if (!w->rotate) {
       status = WriteGroup(group_);
@@ -191,11 +244,15 @@ Status Wal::Submit(Writer* w) {
       status = SealAndStartNext(&w->sealed);
     }
   }
-  lock.lock();
-  if (!status.ok() && error_.ok()) {
-    spdlog::error("store: WAL poisoned, refusing further writes: {}", status.ToString());
-    error_ = status;
+  mu_.lock();
+  if (!status.ok() && status.code() != error_.code()) {
+    spdlog::error("store: WAL stopped ({}): {}",
+                  status.code() == Code::kResourceExhausted ? "resumes once space is free"
+                                                            : "for good, until reopened",
+                  status.ToString());
   }
+  // Out of space stays until a resume succeeds; anything else is sticky.
+  if (error_.ok() || error_.code() == Code::kResourceExhausted) error_ = status;
   for (Writer* q : group_) {
     queue_.pop_front();  // The group is a prefix of the queue.
     q->status = status;
@@ -203,6 +260,7 @@ Status Wal::Submit(Writer* w) {
     if (q != w) q->cv.notify_one();
   }
   if (!queue_.empty()) queue_.front()->cv.notify_one();
+  mu_.unlock();
   return status;
 }
 
@@ -226,8 +284,13 @@ Result<uint64_t> Wal::Rotate() {
 }
 
 Status Wal::error() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return error_;
+}
+
+size_t Wal::QueueLength() const {
+  MutexLock lock(mu_);
+  return queue_.size();
 }
 
 }  // namespace runledger::store

@@ -2,12 +2,29 @@
 // (wal_record.h) in one directory, appended with group commit.
 //
 // Append blocks until its record is durable: concurrent appenders queue up,
-// the first in line (the leader) frames every queued record into one
-// buffer, writes it with one write(2) and makes it durable with one
-// fdatasync(2), then runs each record's on_durable callback, in log order,
-// before any of them return. A failed write or sync poisons the log: that
-// Append and every later one return the same error; nothing is retried, as
-// a retry could hide lost data. Reopen (RecoverWal) after fixing the cause.
+// the first in line (the leader) frames queued records into one buffer,
+// writes it with one write(2) and makes it durable with one fdatasync(2),
+// then runs each record's on_durable callback, in log order, before any of
+// them return. A group is capped relative to the leader's own record (as
+// LevelDB does): a record of at most 128 KiB takes others only up to its
+// size + 128 KiB, a larger one up to 1 MiB, so a small write never waits
+// behind megabytes of others' records.
+//
+// A failed write or sync fails that group's Appends (none of its records
+// is acknowledged) and stops the log:
+//   - Out of space (ResourceExhausted: ENOSPC, EDQUOT, EFBIG) is not
+//     sticky. The next Append (or Rotate) first resumes the log: it cuts
+//     the segment back to its last synced byte, reads it back to check that
+//     it ends on a clean record boundary there, seals it and starts a fresh
+//     segment (an empty one is kept instead, so retries on a full disk do not
+//     make a segment each). If that or the write fails again (the disk is
+//     still full) the Append answers ResourceExhausted again; once space is
+//     free the log goes on by itself. Nothing acknowledged is touched: it
+//     lies before the last synced byte.
+//   - Any other error (EIO from fdatasync above all: the kernel may have
+//     dropped the dirty pages, so a retried sync could lie) poisons the log:
+//     that Append and every later one return the same error; reopen
+//     (RecoverWal) after fixing the cause.
 //
 // Segments are "<dir>/<16-digit sequence>.wal". When the current segment
 // holds at least segment_bytes, the leader seals it (it is already synced)
@@ -24,11 +41,11 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/status.h"
 #include "store/wal_record.h"
 
@@ -40,6 +57,8 @@ class WalFile {
   virtual ~WalFile() = default;
   virtual Status Append(std::string_view data) = 0;
   virtual Status Sync() = 0;  // Makes appended bytes durable (fdatasync).
+  // Cuts the file back to `size` bytes and makes that durable (fsync).
+  virtual Status Truncate(uint64_t size) = 0;
 };
 
 // Creates a new, empty segment file at `path`.
@@ -90,22 +109,31 @@ class Wal {
   // starts the next; returns the sealed sequence, or 0 if it was empty.
   Result<uint64_t> Rotate();
 
-  // The error that poisoned the log, or OK.
+  // Why the log is stopped, or OK: ResourceExhausted until an Append
+  // resumes it, any other code for good (until reopened).
   Status error() const;
+  // Appenders waiting, the leader included (for tests and metrics).
+  size_t QueueLength() const;
+
+  // The most bytes of records a group led by a record of `first` bytes takes.
+  static size_t GroupLimit(size_t first);
 
  private:
   struct Writer;
   explicit Wal(WalOptions options) : options_(std::move(options)) {}
   Status Submit(Writer* w);
-  Status OpenSegment(uint64_t seq);                      // Leader only.
-  Status SealAndStartNext(uint64_t* sealed);             // Leader only.
-  Status WriteGroup(const std::vector<Writer*>& group);  // Leader only.
+  // The methods below run on the leader only: the queue front owns the
+  // segment state (file_ and the fields after it) without holding mu_.
+  Status OpenSegment(uint64_t seq);
+  Status SealAndStartNext(uint64_t* sealed);
+  Status WriteGroup(const std::vector<Writer*>& group);
+  Status ResumeAfterFullDisk();
 
   const WalOptions options_;
 
-  mutable std::mutex mu_;
-  std::deque<Writer*> queue_;  // Guarded by mu_. Front is the leader.
-  Status error_;               // Guarded by mu_. Sticky once set.
+  mutable Mutex mu_;
+  std::deque<Writer*> queue_ GUARDED_BY(mu_);  // Front is the leader.
+  Status error_ GUARDED_BY(mu_);               // See error().
 
   // Owned by whichever thread is the leader (the queue front hands it over).
   std::unique_ptr<WalFile> file_;

@@ -5,9 +5,11 @@
 //     Re-appends batches [RETRY_FROM, RETRY_TO) (a client retrying after a
 //     crash), then appends START, START+1, ... until killed.
 //   store_child fsize WAL_DIR OBJECT_DIR LIMIT_BYTES START
-//     Sets RLIMIT_FSIZE (SIGXFSZ ignored) and appends until Append fails,
-//     then appends once more, and exits 0.
-// Output lines: "ack K", "error CODE MESSAGE", "again CODE".
+//     Sets the soft RLIMIT_FSIZE (SIGXFSZ ignored) and appends until Append
+//     fails; then lifts the limit (space is free again), retries the
+//     failed batch and appends 20 more, and exits 0 (1 if one fails).
+// Output lines: "ack K", "error CODE MESSAGE", "freed", "again CODE MESSAGE",
+// "health CODE".
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -40,7 +42,8 @@ int main(int argc, char** argv) {
   if (crash && argc < 7) return 2;
   if (!crash) {
     std::signal(SIGXFSZ, SIG_IGN);
-    rlimit lim{std::strtoull(argv[4], nullptr, 10), std::strtoull(argv[4], nullptr, 10)};
+    // Only the soft limit: the child lifts it later, as an operator frees space.
+    rlimit lim{std::strtoull(argv[4], nullptr, 10), RLIM_INFINITY};
     if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) return 4;
   }
   auto objects = ObjectStore::Open(std::string("file://") + argv[3]);
@@ -81,8 +84,17 @@ int main(int argc, char** argv) {
     Status s = append(k);
     if (!s.ok()) {
       Say("error " + std::string(CodeName(s.code())) + " " + s.message());
-      Status again = (*store)->Append(testing::ChildBatch(k + 1));
-      Say("again " + std::string(CodeName(again.code())));
+      rlimit lim{RLIM_INFINITY, RLIM_INFINITY};
+      if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) return 4;
+      Say("freed");
+      for (uint64_t next = k; next <= k + 20; ++next) {
+        Status again = append(next);  // The failed batch first, as its client retries it.
+        if (!again.ok()) {
+          Say("again " + std::string(CodeName(again.code())) + " " + again.message());
+          return 1;
+        }
+      }
+      Say("health " + std::string(CodeName((*store)->Health().code())));
       return 0;
     }
   }

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "test_util.h"
 
@@ -152,6 +156,36 @@ TEST_F(FileObjectStoreTest, ListGroupsByDelimiterAcrossPages) {
   }
   EXPECT_EQ(objects, (std::vector<std::string>{"r/3"}));
   EXPECT_EQ(prefixes, (std::vector<std::string>{"r/1/", "r/2/", "r/4/"}));
+}
+
+TEST_F(FileObjectStoreTest, ConcurrentPutsAndDeletesInOnePrefixAllSucceed) {
+  // Each thread puts and deletes its own keys, all in one directory, so
+  // every Delete empties it and removes it while other Puts make it again.
+  constexpr int kThreads = 4, kRounds = 100;
+  std::atomic<int> failures{0};
+  std::string first_failure;
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        std::string key = "p/shared/k" + std::to_string(t) + "-" + std::to_string(i);
+        Status put = store_->PutString(key, "v");
+        Status del = store_->Delete(key);
+        for (const Status& s : {put, del}) {
+          if (s.ok()) continue;
+          std::lock_guard lock(mu);
+          if (failures++ == 0) first_failure = s.ToString();
+        }
+      }
+      EXPECT_TRUE(store_->PutString("p/shared/last" + std::to_string(t), "v").ok());
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0) << first_failure;
+  auto page = store_->List({.prefix = "p/"});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->objects.size(), static_cast<size_t>(kThreads));
 }
 
 }  // namespace

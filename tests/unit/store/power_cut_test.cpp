@@ -196,6 +196,10 @@ class PowerCutFile final : public WalFile {
     if (model_->Tick()) return IoError("power cut");
     return real_->Sync();  // Durability is recorded by the fdatasync hook.
   }
+  Status Truncate(uint64_t size) override {
+    if (model_->Tick()) return IoError("power cut");
+    return real_->Truncate(size);
+  }
 
  private:
   std::unique_ptr<WalFile> real_;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "store/posix_file.h"
@@ -21,7 +22,10 @@ struct FaultState {
   std::atomic<int> syncs{0};
   std::atomic<int> appends{0};
   std::atomic<bool> fail_sync{false};
-  std::atomic<bool> fail_append{false};
+  std::atomic<bool> fail_append{false};  // Out of space: writes half, then fails.
+  std::atomic<bool> hold{false};         // Append waits while set.
+  std::mutex mu;
+  std::vector<size_t> append_sizes;  // Guarded by mu.
 };
 
 class FaultyFile final : public WalFile {
@@ -29,8 +33,17 @@ class FaultyFile final : public WalFile {
   FaultyFile(std::unique_ptr<WalFile> real, FaultState* state)
       : real_(std::move(real)), st_(state) {}
   Status Append(std::string_view data) override {
+    {
+      std::lock_guard lock(st_->mu);
+      st_->append_sizes.push_back(data.size());
+    }
     ++st_->appends;
-    if (st_->fail_append) return Status(Code::kResourceExhausted, "out of space: injected");
+    while (st_->hold) std::this_thread::yield();
+    if (st_->fail_append) {
+      // As a real ENOSPC may: part of the group reaches the file first.
+      RETURN_IF_ERROR(real_->Append(data.substr(0, data.size() / 2)));
+      return Status(Code::kResourceExhausted, "out of space: injected");
+    }
     return real_->Append(data);
   }
   Status Sync() override {
@@ -38,6 +51,7 @@ class FaultyFile final : public WalFile {
     if (st_->fail_sync) return IoError("fdatasync: injected EIO");
     return real_->Sync();
   }
+  Status Truncate(uint64_t size) override { return real_->Truncate(size); }
 
  private:
   std::unique_ptr<WalFile> real_;
@@ -137,15 +151,94 @@ TEST(WalTest, FailedSyncPoisonsLogWithSameError) {
   EXPECT_EQ((*wal)->error().ToString(), first.ToString());
 }
 
-TEST(WalTest, FailedWriteIsResourceExhaustedAndSticky) {
+TEST(WalTest, OutOfSpaceResumesInFreshSegmentOnceSpaceIsFree) {
+  TempDir dir;
+  FaultState st;
+  WalOptions o = Faulty(dir.path(), &st);
+  std::vector<uint64_t> sealed;
+  o.on_seal = [&](uint64_t s) { sealed.push_back(s); };
+  auto wal = Wal::Open(o, 1);
+  ASSERT_TRUE(wal.ok());
+  ASSERT_TRUE((*wal)->Append("acked-1", kNoop).ok());
+  ASSERT_TRUE((*wal)->Append("acked-2", kNoop).ok());
+  st.fail_append = true;
+  bool applied = false;
+  std::function<void(uint64_t)> on = [&](uint64_t) { applied = true; };
+  EXPECT_EQ((*wal)->Append(std::string(3000, 'x'), on).code(), Code::kResourceExhausted);
+  EXPECT_EQ((*wal)->Append(std::string(3000, 'y'), on).code(), Code::kResourceExhausted);
+  EXPECT_FALSE(applied);   // Never acknowledged.
+  st.fail_append = false;  // Space is free again.
+  std::vector<uint64_t> segs;
+  std::function<void(uint64_t)> seg_of = [&](uint64_t s) { segs.push_back(s); };
+  ASSERT_TRUE((*wal)->Append("acked-3", seg_of).ok());
+  EXPECT_TRUE((*wal)->error().ok());
+  EXPECT_EQ(segs, std::vector<uint64_t>{2});    // A fresh segment...
+  EXPECT_EQ(sealed, std::vector<uint64_t>{1});  // ...after sealing the cut-back one.
+  wal->reset();
+  Result<WalRecovery> rec = WalRecovery{};
+  auto got = Replay(dir.path(), &rec);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->truncated_bytes, 0u);
+  std::vector<std::pair<uint64_t, std::string>> want = {
+      {1, "acked-1"}, {1, "acked-2"}, {2, "acked-3"}};
+  EXPECT_EQ(got, want);
+}
+
+TEST(WalTest, RetriesOnFullDiskMakeNoNewSegments) {
   TempDir dir;
   FaultState st;
   auto wal = Wal::Open(Faulty(dir.path(), &st), 1);
   ASSERT_TRUE(wal.ok());
+  ASSERT_TRUE((*wal)->Append("acked", kNoop).ok());
   st.fail_append = true;
-  EXPECT_EQ((*wal)->Append("x", kNoop).code(), Code::kResourceExhausted);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ((*wal)->Append("retry", kNoop).code(), Code::kResourceExhausted);
+  }
   st.fail_append = false;
-  EXPECT_EQ((*wal)->Append("y", kNoop).code(), Code::kResourceExhausted);
+  ASSERT_TRUE((*wal)->Append("after", kNoop).ok());
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    files += e.is_regular_file();
+  EXPECT_EQ(files, 2u);
+}
+
+TEST(WalTest, SmallFirstRecordCapsItsGroup) {
+  TempDir dir;
+  FaultState st;
+  auto wal = Wal::Open(Faulty(dir.path(), &st), 1);
+  ASSERT_TRUE(wal.ok());
+  auto wait_for = [](const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    return done();
+  };
+  st.hold = true;  // The first leader stops inside its write.
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { EXPECT_TRUE((*wal)->Append("first", kNoop).ok()); });
+  ASSERT_TRUE(wait_for([&] { return st.appends.load() == 1; }));
+  // Behind it: one small record, then four of 200 KiB.
+  threads.emplace_back([&] { EXPECT_TRUE((*wal)->Append(std::string(100, 's'), kNoop).ok()); });
+  ASSERT_TRUE(wait_for([&] { return (*wal)->QueueLength() == 2; }));
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back(
+        [&] { EXPECT_TRUE((*wal)->Append(std::string(200 << 10, 'b'), kNoop).ok()); });
+  }
+  ASSERT_TRUE(wait_for([&] { return (*wal)->QueueLength() == 6; }));
+  st.hold = false;
+  for (auto& t : threads) t.join();
+  std::lock_guard lock(st.mu);
+  // The small record's group is capped at its size + 128 KiB, so it is
+  // written alone; the big ones go together (at most 1 MiB).
+  ASSERT_EQ(st.append_sizes.size(), 3u);
+  EXPECT_LT(st.append_sizes[1], 1024u);
+  EXPECT_GT(st.append_sizes[2], 800u << 10);
+}
+
+TEST(WalTest, GroupLimitFollowsFirstRecordSize) {
+  EXPECT_EQ(Wal::GroupLimit(100), 100u + (128u << 10));
+  EXPECT_EQ(Wal::GroupLimit(128u << 10), 256u << 10);
+  EXPECT_EQ(Wal::GroupLimit((128u << 10) + 1), 1u << 20);
+  EXPECT_EQ(Wal::GroupLimit(8u << 20), 1u << 20);  // The first record always goes in.
 }
 
 TEST(WalTest, SegmentsRotateAtSizeAndCallOnSeal) {
