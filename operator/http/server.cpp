@@ -2,6 +2,7 @@
 #include "http/server.h"
 
 #include <condition_variable>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -74,6 +75,7 @@ class Server::Impl final : public internal::ServerCore {
       return Unavailable("http server: cannot listen on " + where + ": " + ec.message());
     }
     port_.store(acceptor_.local_endpoint().port(), std::memory_order_release);
+    work_.emplace(ioc_.get_executor());
     Accept();
     threads_.reserve(options_.threads);
     for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
@@ -107,11 +109,14 @@ class Server::Impl final : public internal::ServerCore {
       // Past the grace period: cut whatever is left. Connections blocked in a
       // handler end when it returns; their clients see the close now.
       for (auto& [raw, weak] : connections_) {
-        if (auto c = weak.lock()) c->Abort();
+        if (auto c = weak.lock()) open.push_back(std::move(c));
       }
     }
+    for (auto& c : open) c->Abort();
+    open.clear();  // Outside mu_: the last reference may unregister.
     // Deadline timers of closed connections may still be queued; nothing is
     // left to serve, so end the threads now rather than when they fire.
+    work_.reset();
     ioc_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
@@ -152,6 +157,9 @@ class Server::Impl final : public internal::ServerCore {
   std::atomic<uint16_t> port_{0};
 
   net::io_context ioc_;
+  // Keeps the threads running until Stop() ends them: a handler posted to a
+  // connection (its Stop) must run even if nothing else is pending.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   // The acceptor and its retry timer share a strand: Stop() closes the
   // acceptor from another thread by posting there.
   net::strand<net::io_context::executor_type> accept_strand_{net::make_strand(ioc_)};
