@@ -90,7 +90,7 @@ Status FromStatusObject(int http_status, const json& obj, std::string_view retry
 
 Status DecodeApiError(int http_status, std::string_view body, std::string_view retry_after_header,
                       std::string_view what) {
-  json obj = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  json obj = ParseUntrustedJson(body);
   if (StringField(obj, "kind") == "Status") {
     return FromStatusObject(http_status, obj, retry_after_header, what);
   }
@@ -110,7 +110,7 @@ Status DecodeApiError(int http_status, std::string_view body, std::string_view r
 }
 
 Status DecodeWatchError(std::string_view status_json) {
-  json obj = json::parse(status_json, nullptr, /*allow_exceptions=*/false);
+  json obj = ParseUntrustedJson(status_json);
   if (!obj.is_object()) return Internal("watch ERROR event without a Status object");
   return FromStatusObject(static_cast<int>(IntField(obj, "code").value_or(500)), obj, "", "watch");
 }

@@ -86,10 +86,10 @@ Result<HttpResponse> Client::Exchange(
 Result<json> Client::Do(const HttpRequest& request) {
   ASSIGN_OR_RETURN(HttpResponse resp,
                    Exchange(request, {}, [&](bool*) { return transport_->Send(request); }));
-  json body = json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+  json body = ParseUntrustedJson(resp.body);
   if (body.is_discarded()) {
     return Internal(request.method + " " + request.target +
-                    ": answer is not JSON: " + resp.body.substr(0, 200));
+                    ": answer is not JSON (or nests too deep): " + resp.body.substr(0, 200));
   }
   return body;
 }

@@ -1,5 +1,7 @@
 #include "kube/watch_decoder.h"
 
+#include "kube/json_fields.h"
+
 namespace runledger::kube {
 namespace {
 
@@ -63,7 +65,7 @@ Status WatchDecoder::DecodeLine(std::string_view line,
                                 const std::function<Status(WatchEvent)>& on_event) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.empty()) return Status();  // Blank lines carry nothing.
-  nlohmann::json event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json event = ParseUntrustedJson(line);
   if (!event.is_object()) {
     return Internal("watch stream: not a JSON event: " + std::string(line.substr(0, 200)));
   }

@@ -150,6 +150,13 @@ TEST(ApiErrorTest, PlainTextBodyLosesItsTrailingNewlinesInTheMessage) {
   EXPECT_EQ(s.message(), "HTTP 502 from GET /y: Bad Gateway");
 }
 
+TEST(ApiErrorTest, BodyNestedTooDeepIsDecodedByItsStatusAlone) {
+  const std::string body = std::string(100000, '[') + std::string(100000, ']');
+  Status s = DecodeApiError(503, body, "", "GET /x");
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_LT(s.message().size(), 400u);
+}
+
 TEST(ApiErrorTest, WatchErrorEventThatIsNotAnObjectIsInternal) {
   EXPECT_EQ(DecodeWatchError("[1]").code(), Code::kInternal);
 }

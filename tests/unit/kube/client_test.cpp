@@ -198,6 +198,11 @@ TEST_F(ClientTest, SuccessWithANonJsonBodyIsAnInternalError) {
   EXPECT_EQ(client_->GetJson("/version").status().code(), Code::kInternal);
 }
 
+TEST_F(ClientTest, SuccessNestedTooDeepIsAnInternalError) {
+  Answer(200, R"({"a":)" + std::string(100000, '[') + std::string(100000, ']') + "}");
+  EXPECT_EQ(client_->GetJson("/version").status().code(), Code::kInternal);
+}
+
 TEST_F(ClientTest, RefusedConnectionIsUnavailableAndNotRetried) {
   Fail(Unavailable("connection refused"));
   EXPECT_EQ(client_->GetJson("/version").status().code(), Code::kUnavailable);

@@ -4,8 +4,12 @@
 
 #include <random>
 
+#include "kube/json_fields.h"
+
 namespace runledger::kube {
 namespace {
+
+constexpr int kMaxDepthForTest = kMaxJsonDepth;
 
 const std::string kStream =
     R"({"type":"ADDED","object":{"kind":"Pod","metadata":{"name":"a","resourceVersion":"1"}}})"
@@ -85,14 +89,59 @@ TEST(WatchDecoderTest, CrLfAndBlankLinesAreTolerated) {
             std::vector<std::string>{"ADDED@9"});
 }
 
-TEST(WatchDecoderTest, MalformedLineIsAnError) {
+TEST(WatchDecoderTest, LineThatIsNotJsonIsInternal) {
   WatchDecoder d;
   Status s = d.Feed("not json\n", [](WatchEvent) { return Status(); });
   EXPECT_EQ(s.code(), Code::kInternal);
-  s = WatchDecoder().Feed(R"({"type":"WHAT","object":{}})"
-                          "\n",
-                          [](WatchEvent) { return Status(); });
+}
+
+TEST(WatchDecoderTest, UnknownEventTypeIsInternal) {
+  Status s = WatchDecoder().Feed(R"({"type":"WHAT","object":{}})"
+                                 "\n",
+                                 [](WatchEvent) { return Status(); });
   EXPECT_EQ(s.code(), Code::kInternal);
+}
+
+// An event whose object nests `depth` arrays (the event and its object add
+// two levels).
+std::string NestedEvent(int depth) {
+  return R"({"type":"ADDED","object":{"a":)" + std::string(depth, '[') + std::string(depth, ']') +
+         "}}\n";
+}
+
+TEST(WatchDecoderTest, ObjectNestedTooDeepIsInternalNotAStackOverflow) {
+  // Copying or dumping 100,000 levels would overflow the stack.
+  int delivered = 0;
+  Status s = WatchDecoder().Feed(NestedEvent(100000), [&](WatchEvent e) {
+    ++delivered;
+    (void)e.object.dump();
+    return Status();
+  });
+  EXPECT_EQ(s.code(), Code::kInternal);
+  EXPECT_EQ(delivered, 0);
+}
+
+TEST(WatchDecoderTest, ObjectNestedToTheLimitIsDelivered) {
+  int delivered = 0;
+  Status s = WatchDecoder().Feed(NestedEvent(kMaxDepthForTest - 2), [&](WatchEvent) {
+    ++delivered;
+    return Status();
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(delivered, 1);
+}
+
+TEST(WatchDecoderTest, BracketsInsideStringsDoNotCountAsNesting) {
+  const std::string deep_text(5000, '[');
+  int delivered = 0;
+  Status s = WatchDecoder().Feed(R"({"type":"ADDED","object":{"s":"\")" + deep_text + "\"}}\n",
+                                 [&](WatchEvent e) {
+                                   ++delivered;
+                                   EXPECT_EQ(e.object["s"], "\"" + deep_text);
+                                   return Status();
+                                 });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(delivered, 1);
 }
 
 TEST(WatchDecoderTest, ErrorEventIsDelivered) {
