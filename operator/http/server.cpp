@@ -103,8 +103,8 @@ class Server::Impl final : public internal::ServerCore {
     open.clear();  // Our references must not keep connections alive.
 
     {
-      std::unique_lock<Mutex> l(mu_);
-      drained_.wait_for(l, options_.shutdown_grace,
+      MutexLock l(mu_);
+      drained_.wait_for(mu_, options_.shutdown_grace,
                         [this]() NO_THREAD_SAFETY_ANALYSIS { return connections_.empty(); });
       // Past the grace period: cut whatever is left. Connections blocked in a
       // handler end when it returns; their clients see the close now.

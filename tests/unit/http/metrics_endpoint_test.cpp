@@ -1,9 +1,9 @@
 // /metrics served from a Registry through the HTTP server.
 #include <gtest/gtest.h>
 
+#include "http/metrics_handler.h"
 #include "http/server.h"
 #include "metrics/registry.h"
-#include "metrics/text_format.h"
 #include "raw_client.h"
 
 namespace runledger {
@@ -13,12 +13,10 @@ TEST(MetricsEndpoint, GetMetricsServesTheRegistryExposition) {
   metrics::Registry registry;
   auto& requests = registry.Counter("http_requests_total", "Requests served.", {"path"});
   http::Server server({});
+  http::Handler expose = http::MetricsHandler(registry);
   server.Handle("GET", "/metrics", [&](const http::Request& r) {
     requests.WithLabels({r.path}).Inc();
-    http::Response resp;
-    resp.content_type = std::string(metrics::kContentType);
-    resp.body = registry.Expose();
-    return resp;
+    return expose(r);
   });
   ASSERT_TRUE(server.Start().ok());
   http::testing::RawClient c(server.port());

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <thread>
 
 #include "raw_client.h"
 
@@ -354,6 +355,28 @@ TEST_F(ServerTest, ConnectionsOverTheLimitAreClosed) {
   EXPECT_TRUE(second.WaitClosed(std::chrono::seconds(5)));
   ASSERT_TRUE(first.Send(Get("/healthz")));
   EXPECT_TRUE(first.Read());
+}
+
+TEST_F(ServerTest, ManyConcurrentClientsAreAllServed) {
+  options_.threads = 2;
+  Start();
+  constexpr int kClients = 8, kRequests = 25;
+  std::atomic<int> good{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      RawClient c(server_->port());
+      for (int j = 0; j < kRequests; ++j) {
+        std::string body = std::to_string(i) + "-" + std::to_string(j);
+        if (!c.Send(Post("/echo", body))) return;
+        auto r = c.Read();
+        if (r && r->status == 200 && r->body == body + "\n") ++good;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(good, kClients * kRequests);
+  EXPECT_EQ(calls_, kClients * kRequests);
 }
 
 TEST(ServerStart, PortZeroReportsTheBoundPort) {
