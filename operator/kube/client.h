@@ -107,7 +107,8 @@ class Client {
     std::string field_manager = "runledger";
     // Rate-limit and retry waits happen on this clock. Not owned.
     const Clock* clock = &Clock::Real();
-    // Retries per call, as client-go's default; 0 turns retries off.
+    // Retries per call, as client-go's default; 0 turns retries off. A
+    // server's Retry-After is honoured up to request_timeout.
     int max_retries = 10;
     // Seeds the randomness of watch timeouts; 0: a seed from the system's
     // entropy, taken once when the client is made.
@@ -115,7 +116,8 @@ class Client {
     // Called once per HTTP attempt (so a retried call is seen once per try)
     // with the method and the answer's status, or 0 when no answer came (a
     // transport error, or a stop before the answer): what
-    // rest_client_requests_total{code,method} counts. Called on the thread
+    // rest_client_requests_total{code,method} counts (the host label is the
+    // Config's server, known to whoever sets this). Called on the thread
     // that made the call, without locks held; it must be cheap and
     // thread-safe, and must not call the client.
     std::function<void(std::string_view method, int http_status)> on_response;
