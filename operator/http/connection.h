@@ -11,6 +11,7 @@
 //   on_headers → [100 Continue] → body → handler → write → idle or close.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
