@@ -4,7 +4,7 @@
 namespace runledger::store {
 
 std::shared_ptr<const std::string> ChunkCache::Get(const std::string& object) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = index_.find(object);
   if (it == index_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second);
@@ -13,7 +13,7 @@ std::shared_ptr<const std::string> ChunkCache::Get(const std::string& object) {
 
 void ChunkCache::Insert(const std::string& object, std::shared_ptr<const std::string> bytes) {
   if (bytes->size() > budget_) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (index_.count(object) != 0) return;
   bytes_ += bytes->size();
   lru_.emplace_front(object, std::move(bytes));
@@ -26,7 +26,7 @@ void ChunkCache::Insert(const std::string& object, std::shared_ptr<const std::st
 }
 
 size_t ChunkCache::bytes() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return bytes_;
 }
 

@@ -8,9 +8,10 @@
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "base/mutex.h"
 
 namespace runledger::store {
 
@@ -27,10 +28,10 @@ class ChunkCache {
  private:
   using Entry = std::pair<std::string, std::shared_ptr<const std::string>>;
   const size_t budget_;
-  mutable std::mutex mu_;
-  std::list<Entry> lru_;  // Guarded by mu_. Most recent first.
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;  // Guarded by mu_.
-  size_t bytes_ = 0;                                                   // Guarded by mu_.
+  mutable Mutex mu_;
+  std::list<Entry> lru_ GUARDED_BY(mu_);  // Most recent first.
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_ GUARDED_BY(mu_);
+  size_t bytes_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace runledger::store

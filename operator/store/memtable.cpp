@@ -33,7 +33,7 @@ void SampleLog::Snapshot::CopyTo(int64_t min_step, int64_t max_step,
 }
 
 void SegmentTable::Insert(const WalBatch& batch) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   RunData& run = runs_[batch.run_id];
   std::vector<KeyData*> keys;
   keys.reserve(batch.keys.size());
@@ -50,7 +50,7 @@ void SegmentTable::Read(const std::string& run, const std::string& key, int64_t 
                         int64_t max_step, std::vector<Sample>* out) const {
   SampleLog::Snapshot snap;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto r = runs_.find(run);
     if (r == runs_.end()) return;
     auto k = r->second.find(key);
@@ -62,14 +62,14 @@ void SegmentTable::Read(const std::string& run, const std::string& key, int64_t 
 
 void SegmentTable::MergeSummaries(const std::string& run,
                                   std::map<std::string, Summary>* out) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto r = runs_.find(run);
   if (r == runs_.end()) return;
   for (const auto& [key, kd] : r->second) (*out)[key].Merge(kd.summary);
 }
 
 std::vector<std::string> SegmentTable::Runs() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<std::string> out;
   out.reserve(runs_.size());
   for (const auto& [run, data] : runs_) out.push_back(run);
@@ -81,7 +81,7 @@ void SegmentTable::CollectRun(const std::string& run,
                               std::map<std::string, Summary>* summaries) const {
   std::vector<std::pair<const std::string*, SampleLog::Snapshot>> snaps;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto r = runs_.find(run);
     if (r == runs_.end()) return;
     for (const auto& [key, kd] : r->second) {
@@ -96,7 +96,7 @@ void SegmentTable::CollectRun(const std::string& run,
 }
 
 uint64_t SegmentTable::points() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return points_;
 }
 

@@ -13,11 +13,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "base/mutex.h"
 #include "store/batch_codec.h"
 #include "store/chunk.h"
 #include "store/point.h"
@@ -72,9 +72,9 @@ class SegmentTable {
   using RunData = std::unordered_map<std::string, KeyData>;
 
   const uint64_t sequence_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, RunData> runs_;  // Guarded by mu_.
-  uint64_t points_ = 0;                            // Guarded by mu_.
+  mutable Mutex mu_;
+  std::unordered_map<std::string, RunData> runs_ GUARDED_BY(mu_);
+  uint64_t points_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace runledger::store

@@ -125,6 +125,7 @@ Status MetricStore::Recover() {
                                 RETURN_IF_ERROR(DecodeWalBatch(payload, &batch, &content));
                                 TableFor(seq)->Insert(batch);
                                 if (!batch.idempotency_id.empty()) {
+                                  MutexLock lock(ids_mu_);
                                   ids_.Add({IdHash(batch.run_id, batch.idempotency_id), content,
                                             batch.append_time_ms},
                                            /*durable=*/true);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 
 #include "store/posix_file.h"
 #include "store/wal_format.h"
@@ -130,13 +131,23 @@ size_t Wal::GroupLimit(size_t first) {
 Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, uint64_t first_sequence) {
   RETURN_IF_ERROR(MakeDirs(options.dir));
   std::unique_ptr<Wal> wal(new Wal(std::move(options)));
+  wal->leader_ = std::this_thread::get_id();  // No other thread can see it yet.
   RETURN_IF_ERROR(wal->OpenSegment(first_sequence));
+  wal->leader_ = std::thread::id();
   return wal;
+}
+
+void Wal::AssertLeader() const {
+  if (leader_.load(std::memory_order_relaxed) != std::this_thread::get_id()) {
+    std::fputs("runledger: Wal segment state used by a thread that is not the leader\n", stderr);
+    std::abort();
+  }
 }
 
 Wal::~Wal() = default;
 
 Status Wal::OpenSegment(uint64_t seq) {
+  AssertLeader();
   std::string path = options_.dir + "/" + SegmentFileName(seq);
   ASSIGN_OR_RETURN(auto file, options_.create_file(path));
   // The entry must be durable before any record in the file is acknowledged.
@@ -152,6 +163,7 @@ Status Wal::OpenSegment(uint64_t seq) {
 }
 
 Status Wal::ResumeAfterFullDisk() {
+  AssertLeader();
   if (file_ != nullptr) {
     // Cut what the failed group left past the last synced byte (every
     // acknowledged record lies before it), then check that the segment
@@ -181,6 +193,7 @@ Status Wal::ResumeAfterFullDisk() {
 }
 
 Status Wal::SealAndStartNext(uint64_t* sealed) {
+  AssertLeader();
   // Every group ends with a sync, so the current segment is already durable.
   // If the next one cannot be made, file_ stays null and sequence_ names the
   // sealed segment: ResumeAfterFullDisk picks up from there.
@@ -192,6 +205,7 @@ Status Wal::SealAndStartNext(uint64_t* sealed) {
 }
 
 Status Wal::WriteGroup(const std::vector<Writer*>& group) {
+  AssertLeader();
   if (segment_size_ >= options_.segment_bytes) {
     uint64_t sealed;
     RETURN_IF_ERROR(SealAndStartNext(&sealed));
@@ -232,6 +246,7 @@ Status Wal::Submit(Writer* w) {
     }
   }
   Status status = error_;
+  leader_ = std::this_thread::get_id();
   mu_.unlock();
   if (status.code() == Code::kResourceExhausted) {
     status = ResumeAfterFullDisk();
@@ -245,6 +260,7 @@ Status Wal::Submit(Writer* w) {
     }
   }
   mu_.lock();
+  leader_ = std::thread::id();
   if (!status.ok() && status.code() != error_.code()) {
     spdlog::error("store: WAL stopped ({}): {}",
                   status.code() == Code::kResourceExhausted ? "resumes once space is free"

@@ -36,6 +36,7 @@
 // call back into the Wal.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -43,6 +44,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "base/mutex.h"
@@ -128,6 +130,9 @@ class Wal {
   Status SealAndStartNext(uint64_t* sealed);
   Status WriteGroup(const std::vector<Writer*>& group);
   Status ResumeAfterFullDisk();
+  // Aborts unless the calling thread is the leader: the segment state has
+  // no lock, and a second writer would interleave bytes silently.
+  void AssertLeader() const;
 
   const WalOptions options_;
 
@@ -135,6 +140,7 @@ class Wal {
   std::deque<Writer*> queue_ GUARDED_BY(mu_);  // Front is the leader.
   Status error_ GUARDED_BY(mu_);               // See error().
 
+  std::atomic<std::thread::id> leader_{};  // Set while a thread leads.
   // Owned by whichever thread is the leader (the queue front hands it over).
   std::unique_ptr<WalFile> file_;
   uint64_t sequence_ = 0;
