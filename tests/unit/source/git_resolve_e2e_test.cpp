@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -15,6 +16,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "source/git.h"
@@ -372,6 +375,137 @@ TEST_F(GitResolveTest, GitServerRequiresItsPasswordFromGitToo) {
             std::string::npos);
   std::string cmd = "GIT_TERMINAL_PROMPT=0 git ls-remote " + locked.url() + "repo.git 2>/dev/null";
   EXPECT_NE(std::system(cmd.c_str()), 0);
+}
+
+// SSH against a real sshd on loopback (skipped where openssh-server is not
+// installed): the key is handed over from memory and the host key checked
+// against the Secret's known_hosts.
+class GitSshTest : public GitResolveTest {
+ protected:
+  void SetUp() override {
+    if (!fs::exists("/usr/sbin/sshd")) GTEST_SKIP() << "openssh-server is not installed";
+    GitResolveTest::SetUp();
+    if (HasFatalFailure()) return;
+    if (geteuid() == 0) fs::create_directories("/run/sshd");  // sshd's privilege separation.
+    fs::path ssh = dir_ / "ssh";
+    fs::create_directories(ssh);
+    for (const char* name : {"host", "other_host", "user", "stranger"}) {
+      Shell("ssh-keygen -q -t ed25519 -N '' -C test -f " + (ssh / name).string());
+    }
+    fs::copy_file(ssh / "user.pub", ssh / "authorized_keys");
+    fs::permissions(ssh / "authorized_keys", fs::perms::owner_read | fs::perms::owner_write);
+    std::ofstream(ssh / "sshd_config")
+        << "ListenAddress 127.0.0.1\nHostKey " << (ssh / "host").string() << "\nAuthorizedKeysFile "
+        << (ssh / "authorized_keys").string()
+        << "\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+           "StrictModes no\nPermitRootLogin prohibit-password\nPidFile none\n";
+    port_ = ClosedPort();
+    sshd_ = fork();
+    if (sshd_ == 0) {
+      std::string log = (ssh / "sshd.log").string();
+      freopen(log.c_str(), "w", stderr);
+      std::string config = (ssh / "sshd_config").string(), port = std::to_string(port_);
+      execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", config.c_str(), "-p",
+            port.c_str(), nullptr);
+      _exit(127);
+    }
+    // Ready once it accepts a connection and greets with its banner.
+    auto deadline = steady_clock::now() + seconds(15);
+    bool ready = false;
+    while (!ready && steady_clock::now() < deadline) {
+      int s = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<uint16_t>(port_));
+      char banner[4] = {};
+      pollfd p{s, POLLIN, 0};
+      ready = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+              poll(&p, 1, 1000) == 1 && read(s, banner, 4) == 4 && std::string(banner, 4) == "SSH-";
+      close(s);
+      if (!ready) poll(nullptr, 0, 50);
+    }
+    ASSERT_TRUE(ready) << "sshd did not start; see " << (ssh / "sshd.log");
+    creds_.ssh_private_key = ReadAll(ssh / "user");
+    creds_.ssh_known_hosts = KnownHostsLine(ssh / "host.pub");
+    ssh_url_ = "ssh://" + std::string(getpwuid(getuid())->pw_name) +
+               "@127.0.0.1:" + std::to_string(port_) + (dir_ / "root/repo.git").string();
+    setenv("HOME", dir_.c_str(), 1);  // libgit2's fallback known_hosts: none.
+  }
+  void TearDown() override {
+    if (sshd_ > 0) {
+      kill(sshd_, SIGTERM);
+      waitpid(sshd_, nullptr, 0);
+    }
+    GitResolveTest::TearDown();
+  }
+  static std::string ReadAll(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  std::string KnownHostsLine(const fs::path& pub) {
+    std::istringstream in(ReadAll(pub));
+    std::string type, key;
+    in >> type >> key;
+    return "[127.0.0.1]:" + std::to_string(port_) + " " + type + " " + key + "\n";
+  }
+
+  int port_ = 0;
+  pid_t sshd_ = -1;
+  GitCredentials creds_;
+  std::string ssh_url_;
+};
+
+TEST_F(GitSshTest, KeyFromMemoryResolvesMain) {
+  Result<ResolvedRevision> r = ResolveRevision(ssh_url_, "main", creds_, seconds(20));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->commit, RevParse("main"));
+}
+
+TEST_F(GitSshTest, AnnotatedTagIsPeeledOverSsh) {
+  Result<ResolvedRevision> r = ResolveRevision(ssh_url_, "v1.0", creds_, seconds(20));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->commit, RevParse("v1.0^{commit}"));
+}
+
+TEST_F(GitSshTest, MismatchedHostKeyIsRefused) {
+  creds_.ssh_known_hosts = KnownHostsLine(dir_ / "ssh/other_host.pub");
+  Result<ResolvedRevision> r = ResolveRevision(ssh_url_, "main", creds_, seconds(20));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("does not match known_hosts"), std::string::npos)
+      << r.status().message();
+}
+
+TEST_F(GitSshTest, UnlistedHostIsRefused) {
+  std::string line = KnownHostsLine(dir_ / "ssh/host.pub");
+  creds_.ssh_known_hosts =
+      "git.example.com" + line.substr(line.find(' '));  // Right key, other host.
+  Result<ResolvedRevision> r = ResolveRevision(ssh_url_, "main", creds_, seconds(20));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("not listed in known_hosts"), std::string::npos)
+      << r.status().message();
+}
+
+TEST_F(GitSshTest, WithoutKnownHostsAnUnknownHostIsRefused) {
+  creds_.ssh_known_hosts.clear();
+  Result<ResolvedRevision> r = ResolveRevision(ssh_url_, "main", creds_, seconds(20));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("give known_hosts in the Secret"), std::string::npos)
+      << r.status().message();
+}
+
+TEST_F(GitSshTest, UnauthorisedKeyIsUnauthenticatedWithoutTheKey) {
+  creds_.ssh_private_key = ReadAll(dir_ / "ssh/stranger");
+  Result<ResolvedRevision> r = ResolveRevision(ssh_url_, "main", creds_, seconds(20));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnauthenticated) << r.status().ToString();
+  EXPECT_EQ(r.status().message(), "credentials rejected by " + ssh_url_);
+  EXPECT_EQ(r.status().message().find("PRIVATE KEY"), std::string::npos);
 }
 
 }  // namespace
