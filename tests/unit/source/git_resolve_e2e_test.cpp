@@ -309,6 +309,20 @@ TEST_F(GitResolveTest, NoCredentialsForALockedRepositoryIsUnauthenticated) {
   EXPECT_EQ(r.status().code(), Code::kUnauthenticated) << r.status().ToString();
 }
 
+TEST_F(GitResolveTest, HttpsWithAnUntrustedCertificateIsUnavailable) {
+  std::string d = dir_.string();
+  Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + d +
+        "/key.pem -out " + d + "/cert.pem 2>/dev/null");
+  GitServer tls(dir_ / "root", {"--tls-cert", d + "/cert.pem", "--tls-key", d + "/key.pem"});
+  ASSERT_EQ(tls.url().rfind("https://", 0), 0u) << tls.url();
+  std::string url = tls.url() + "repo.git";
+  Result<ResolvedRevision> r = ResolveRevision(url, "main", none_, seconds(20));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+  EXPECT_EQ(r.status().message(),
+            "cannot reach " + url + ": the TLS certificate of 127.0.0.1 is not trusted");
+}
+
 TEST_F(GitResolveTest, UnreachablePortIsUnavailable) {
   std::string url = "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/repo.git";
   Result<ResolvedRevision> r = ResolveRevision(url, "main", none_, seconds(20));
