@@ -75,4 +75,19 @@ inline const nlohmann::json& ObjectField(const nlohmann::json& obj, std::string_
   return it != obj.end() && it->is_object() ? *it : kNull;
 }
 
+// obj[key] if obj is an object and the field is a boolean; otherwise `fallback`.
+inline bool BoolField(const nlohmann::json& obj, std::string_view key, bool fallback = false) {
+  if (!obj.is_object()) return fallback;
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+// obj[key] of any type if obj is an object and has it; otherwise null.
+inline const nlohmann::json& AnyField(const nlohmann::json& obj, std::string_view key) {
+  static const nlohmann::json kNull;
+  if (!obj.is_object()) return kNull;
+  const auto it = obj.find(key);
+  return it != obj.end() ? *it : kNull;
+}
+
 }  // namespace runledger::kube

@@ -25,7 +25,7 @@ IndexFunc IndexByControllerUid() {
     auto refs = meta.find("ownerReferences");
     if (refs == meta.end() || !refs->is_array()) return {};
     for (const json& ref : *refs) {
-      if (ref.is_object() && ref.value("controller", false)) {
+      if (kube::BoolField(ref, "controller")) {
         return {kube::StringField(ref, "uid")};
       }
     }

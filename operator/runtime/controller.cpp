@@ -39,7 +39,7 @@ void Controller::Owns(Informer& informer, std::string owner_api_version, std::st
     auto refs = meta.find("ownerReferences");
     if (refs == meta.end() || !refs->is_array()) return;
     for (const json& ref : *refs) {
-      if (!ref.is_object() || !ref.value("controller", false)) continue;
+      if (!kube::BoolField(ref, "controller")) continue;
       if (kube::StringField(ref, "apiVersion") != api || kube::StringField(ref, "kind") != kind) {
         continue;
       }

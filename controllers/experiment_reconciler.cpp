@@ -1,0 +1,40 @@
+#include "controllers/experiment_reconciler.h"
+
+#include "controllers/trainingrun_reconciler.h"
+#include "kube/json_fields.h"
+
+namespace runledger::controllers {
+
+using kube::ObjectField;
+using kube::StringField;
+using nlohmann::json;
+
+void ExperimentReconciler::Watch(runtime::Controller& controller) {
+  controller.For(d_.experiments);
+  controller.Watches(d_.runs, [](const json& run) -> std::vector<runtime::ObjectKey> {
+    const std::string ref = StringField(ObjectField(run, "spec"), "experimentRef");
+    if (ref.empty()) return {};
+    return {{StringField(ObjectField(run, "metadata"), "namespace"), ref}};
+  });
+}
+
+Result<runtime::Action> ExperimentReconciler::Reconcile(const runtime::ReconcileRequest& req) {
+  runtime::ObjectPtr exp = d_.experiments.cache().Get(req.key);
+  if (!exp) return runtime::Action::Done();
+  ExperimentObserved o;
+  o.experiment = *exp;
+  o.now = d_.clock.SystemNow();
+  for (const auto& run : d_.runs.cache().ByIndex(kRunsByExperiment, req.key.String())) {
+    o.runs.push_back(*run);
+  }
+  ExperimentPlan plan = DecideExperiment(o);
+  if (plan.status) {
+    json updated = *exp;
+    updated["status"] = *plan.status;
+    auto written = d_.client.Update(kube::resources::kExperiments, req.key.ns, updated, "status");
+    if (!written.ok()) return written.status().WithContext("writing status");
+  }
+  return runtime::Action::Done();
+}
+
+}  // namespace runledger::controllers

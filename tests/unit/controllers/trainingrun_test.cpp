@@ -1,0 +1,339 @@
+// The TrainingRun decision as a table of observed state -> plan.
+#include "controllers/trainingrun.h"
+
+#include <gtest/gtest.h>
+
+#include "controllers/trainingrun_job.h"
+
+namespace runledger::controllers {
+namespace {
+
+using nlohmann::json;
+
+const char kSha[] = "0123456789abcdef0123456789abcdef01234567";
+
+json MakeRun() {
+  return json::parse(R"({
+    "apiVersion": "runledger.dev/v1alpha1", "kind": "TrainingRun",
+    "metadata": {"name": "r1", "namespace": "ml", "uid": "11111111-2222-3333-4444-555555555555",
+                 "generation": 1, "labels": {"kueue.x-k8s.io/queue-name": "gpu"}},
+    "spec": {
+      "experimentRef": "exp",
+      "source": {"git": {"url": "https://user:pw@git.example.com/ml/r.git", "revision": "main"}},
+      "dataset": {"uri": "s3://lake/train", "snapshotId": "snap-7"},
+      "params": {"lr": 0.0003, "model": "resnet"},
+      "tags": {"team": "recsys"},
+      "template": {"spec": {"containers": [
+        {"name": "trainer", "image": "img", "command": ["python", "train.py"], "args": ["--x", "a b"]}]}}
+    }})");
+}
+
+json Experiment(json spec = json::object()) {
+  return {{"metadata",
+           {{"name", "exp"}, {"namespace", "ml"}, {"uid", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"}}},
+          {"spec", spec}};
+}
+
+// The status a first pass records: what a second pass launches from.
+json Recorded() {
+  return {
+      {"phase", "Pending"},
+      {"source",
+       {{"commit", kSha}, {"shortCommit", "0123456"}, {"resolvedFrom", "main"}, {"dirty", false}}},
+      {"dataset", {{"uri", "s3://lake/train"}, {"snapshotId", "snap-7"}}},
+      {"tokenSecretName", "r1-token"},
+      {"tokenHash", TokenHash("tok")}};
+}
+
+TrainingRunObserved Observed(json run = MakeRun()) {
+  TrainingRunObserved o;
+  o.run = std::move(run);
+  o.experiment = Experiment();
+  o.new_token = "tok";
+  o.now = FakeClock().SystemNow();
+  return o;
+}
+
+const json* Cond(const json& status, const std::string& type) {
+  for (const auto& c : status["conditions"])
+    if (c["type"] == type) return &c;
+  return nullptr;
+}
+
+TEST(DecideTrainingRunTest, ExperimentMissingWaitsWithoutError) {
+  auto o = Observed();
+  o.experiment.reset();
+  auto plan = DecideTrainingRun(o, {});
+  EXPECT_TRUE(plan.result.ok());
+  EXPECT_FALSE(plan.job);
+  ASSERT_TRUE(plan.status);
+  EXPECT_EQ((*plan.status)["phase"], "Pending");
+  EXPECT_EQ((*Cond(*plan.status, "Ready"))["reason"], "ExperimentNotFound");
+}
+
+TEST(DecideTrainingRunTest, MissingRequiredTagsAreNamed) {
+  auto o = Observed();
+  o.experiment = Experiment({{"requiredTags", {"team", "ticket", "task"}}});
+  auto plan = DecideTrainingRun(o, {});
+  EXPECT_FALSE(plan.job);
+  const json* stalled = Cond(*plan.status, "Stalled");
+  ASSERT_TRUE(stalled);
+  EXPECT_EQ((*stalled)["reason"], "RequirementsNotMet");
+  EXPECT_NE((*stalled)["message"].get<std::string>().find("spec.tags ticket, task"),
+            std::string::npos)
+      << (*stalled)["message"];
+}
+
+TEST(DecideTrainingRunTest, RequiredCommitWithoutSourceIsRefused) {
+  json run = MakeRun();
+  run["spec"].erase("source");
+  auto o = Observed(run);
+  o.experiment = Experiment({{"require", {{"gitCommit", true}}}});
+  auto plan = DecideTrainingRun(o, {});
+  EXPECT_FALSE(plan.job);
+  EXPECT_NE((*Cond(*plan.status, "Stalled"))["message"].get<std::string>().find("spec.source.git"),
+            std::string::npos);
+}
+
+TEST(DecideTrainingRunTest, RequiredSnapshotWithoutDatasetIsRefused) {
+  json run = MakeRun();
+  run["spec"].erase("dataset");
+  auto o = Observed(run);
+  o.experiment = Experiment({{"require", {{"datasetSnapshot", true}}}});
+  auto plan = DecideTrainingRun(o, {});
+  EXPECT_NE((*Cond(*plan.status, "Stalled"))["message"].get<std::string>().find("spec.dataset"),
+            std::string::npos);
+}
+
+TEST(DecideTrainingRunTest, FirstPassRecordsCommitSnapshotAndTokenButDoesNotLaunch) {
+  auto o = Observed();
+  o.source = SourceLookup{Status(), kSha, "refs/heads/main"};
+  auto plan = DecideTrainingRun(o, {});
+  EXPECT_TRUE(plan.result.ok());
+  EXPECT_FALSE(plan.job) << "launch only from what is already recorded";
+  ASSERT_TRUE(plan.token_secret);
+  EXPECT_EQ((*plan.token_secret)["stringData"]["token"], "tok");
+  EXPECT_EQ((*plan.token_secret)["metadata"]["ownerReferences"][0]["controller"], true);
+  const json& s = *plan.status;
+  EXPECT_EQ(s["source"]["commit"], kSha);
+  EXPECT_EQ(s["source"]["resolvedFrom"], "main");
+  EXPECT_EQ(s["dataset"]["snapshotId"], "snap-7");
+  EXPECT_EQ(s["tokenHash"], TokenHash("tok"));
+  EXPECT_EQ(s["runId"], "11111111222233334444555555555555");
+  EXPECT_EQ(s["experimentId"], "aaaaaaaabbbbccccddddeeeeeeeeeeee");
+}
+
+TEST(DecideTrainingRunTest, UnknownRefStallsAndIsRetried) {
+  auto o = Observed();
+  o.source = SourceLookup{NotFound("no ref 'main'"), "", ""};
+  auto plan = DecideTrainingRun(o, {});
+  EXPECT_EQ(plan.result.code(), Code::kUnavailable) << "retried with backoff";
+  EXPECT_FALSE(plan.job);
+  const json* stalled = Cond(*plan.status, "Stalled");
+  ASSERT_TRUE(stalled);
+  EXPECT_EQ((*stalled)["reason"], "SourceUnresolved");
+  const std::string msg = (*stalled)["message"];
+  EXPECT_NE(msg.find("https://git.example.com/ml/r.git"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("pw"), std::string::npos) << "no credentials in messages: " << msg;
+}
+
+TEST(DecideTrainingRunTest, FullCommitIsTakenAsGivenWithoutLookup) {
+  json run = MakeRun();
+  run["spec"]["source"]["git"]["revision"] = kSha;
+  run["spec"]["source"]["git"]["dirty"] = true;
+  EXPECT_FALSE(NeedsSourceResolution(run));
+  auto plan = DecideTrainingRun(Observed(run), {});
+  EXPECT_EQ((*plan.status)["source"]["commit"], kSha);
+  EXPECT_EQ((*plan.status)["source"]["dirty"], true);
+}
+
+TEST(DecideTrainingRunTest, UnresolvableDatasetIsACondition) {
+  json run = MakeRun();
+  run["spec"]["dataset"] = {{"uri", "file:///data/missing"}};
+  EXPECT_TRUE(NeedsDatasetResolution(run));
+  auto o = Observed(run);
+  o.source = SourceLookup{Status(), kSha, ""};
+  o.dataset = DatasetLookup{NotFound("file:///data/missing does not exist"), ""};
+  auto plan = DecideTrainingRun(o, {});
+  EXPECT_EQ(plan.result.code(), Code::kFailedPrecondition);
+  EXPECT_EQ((*Cond(*plan.status, "Stalled"))["reason"], "DatasetUnresolved");
+}
+
+TEST(DecideTrainingRunTest, FingerprintIsRecordedAsTheSnapshotAndMarked) {
+  json run = MakeRun();
+  run["spec"]["dataset"] = {{"uri", "file:///data/d"}};
+  auto o = Observed(run);
+  o.source = SourceLookup{Status(), kSha, ""};
+  o.dataset = DatasetLookup{Status(), "sha256:abc"};
+  auto plan = DecideTrainingRun(o, {});
+  EXPECT_EQ((*plan.status)["dataset"]["snapshotId"], "sha256:abc");
+  EXPECT_EQ((*plan.status)["dataset"]["fingerprint"], "sha256:abc");
+}
+
+TEST(DecideTrainingRunTest, SecondPassLaunchesTheJobWithInjection) {
+  json run = MakeRun();
+  run["status"] = Recorded();
+  TrainingRunConfig config;
+  config.tracking_uri = "http://10.0.0.1:5000";
+  auto plan = DecideTrainingRun(Observed(run), config);
+  ASSERT_TRUE(plan.job);
+  EXPECT_FALSE(plan.token_secret);
+  const json& job = *plan.job;
+  EXPECT_EQ(job["metadata"]["name"], "r1");
+  EXPECT_EQ(job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"], "gpu");
+  EXPECT_EQ(job["spec"]["backoffLimit"], 0);
+  const json& pod = job["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["restartPolicy"], "Never");
+  EXPECT_EQ(pod["initContainers"][0]["name"], "runledger-capture-install");
+  const json& trainer = pod["containers"][0];
+  EXPECT_EQ(trainer["command"],
+            (json{"/runledger/bin/runledger-capture", "--", "python", "train.py", "--x", "a b"}));
+  EXPECT_FALSE(trainer.contains("args"));
+  std::map<std::string, json> env;
+  for (const auto& e : trainer["env"]) env[e["name"]] = e;
+  EXPECT_EQ(env["GIT_COMMIT"]["value"], kSha);
+  EXPECT_EQ(env["GIT_URL"]["value"], "https://git.example.com/ml/r.git");
+  EXPECT_EQ(env["DATASET_SNAPSHOT_ID"]["value"], "snap-7");
+  EXPECT_EQ(env["MLFLOW_RUN_ID"]["value"], "11111111222233334444555555555555");
+  EXPECT_EQ(env["MLFLOW_TRACKING_URI"]["value"], "http://10.0.0.1:5000");
+  EXPECT_EQ(env["MLFLOW_TRACKING_TOKEN"]["valueFrom"]["secretKeyRef"]["name"], "r1-token");
+  EXPECT_FALSE(env["MLFLOW_TRACKING_TOKEN"].contains("value")) << "token only by reference";
+  EXPECT_EQ(json::parse(env["RUNLEDGER_PARAMS"]["value"].get<std::string>())["model"], "resnet");
+  EXPECT_EQ((*plan.status)["jobName"], "r1");
+}
+
+TEST(DecideTrainingRunTest, TrainerWithoutCommandIsTerminal) {
+  json run = MakeRun();
+  run["spec"]["template"]["spec"]["containers"][0].erase("command");
+  auto plan = DecideTrainingRun(Observed(run), {});
+  EXPECT_EQ(plan.result.code(), Code::kInvalidArgument);
+  EXPECT_FALSE(plan.job);
+  const json* stalled = Cond(*plan.status, "Stalled");
+  EXPECT_EQ((*stalled)["reason"], "InvalidTemplate");
+  EXPECT_NE((*stalled)["message"].get<std::string>().find("containers[0].command"),
+            std::string::npos);
+}
+
+TEST(DecideTrainingRunTest, UserEnvOfAnInjectedNameIsRefusedNotOverwritten) {
+  json run = MakeRun();
+  run["spec"]["template"]["spec"]["containers"][0]["env"] = {
+      {{"name", "GIT_COMMIT"}, {"value", "x"}}};
+  run["status"] = Recorded();
+  auto plan = DecideTrainingRun(Observed(run), {});
+  EXPECT_EQ(plan.result.code(), Code::kInvalidArgument);
+  EXPECT_FALSE(plan.job);
+  EXPECT_NE((*Cond(*plan.status, "Stalled"))["message"].get<std::string>().find("GIT_COMMIT"),
+            std::string::npos);
+}
+
+json Job(json status, std::string uid = "11111111-2222-3333-4444-555555555555") {
+  return {
+      {"metadata", {{"name", "r1"}, {"ownerReferences", {{{"uid", uid}, {"controller", true}}}}}},
+      {"spec", {{"suspend", false}}},
+      {"status", status}};
+}
+
+json Pod(std::string phase, json trainer_state, std::string created = "2026-01-01T00:00:00Z") {
+  return {{"metadata", {{"name", "r1-abc"}, {"creationTimestamp", created}}},
+          {"status",
+           {{"phase", phase},
+            {"containerStatuses",
+             {{{"name", "trainer"},
+               {"imageID", "docker.io/img@sha256:feed"},
+               {"state", trainer_state}}}}}}};
+}
+
+TEST(DecideTrainingRunTest, JobAlreadyCreatedBeforeACrashIsAdoptedNotRecreated) {
+  json run = MakeRun();
+  run["status"] = Recorded();  // jobName never written: the crash came first.
+  auto o = Observed(run);
+  o.job = Job(json::object());
+  auto plan = DecideTrainingRun(o, {});
+  EXPECT_FALSE(plan.job);
+  EXPECT_EQ((*plan.status)["jobName"], "r1");
+  EXPECT_EQ((*plan.status)["phase"], "Pending");
+}
+
+TEST(DecideTrainingRunTest, RunningPodMakesTheRunRunning) {
+  json run = MakeRun();
+  run["status"] = Recorded();
+  auto o = Observed(run);
+  o.job = Job({{"active", 1}, {"startTime", "2026-01-01T00:00:01Z"}});
+  o.pods = {Pod("Running", {{"running", {{"startedAt", "2026-01-01T00:00:05Z"}}}})};
+  auto plan = DecideTrainingRun(o, {});
+  const json& s = *plan.status;
+  EXPECT_EQ(s["phase"], "Running");
+  EXPECT_EQ(s["startTime"], "2026-01-01T00:00:05Z");
+  EXPECT_EQ(s["env"]["imageDigest"], "sha256:feed");
+  EXPECT_EQ(s["podName"], "r1-abc");
+  EXPECT_EQ((*Cond(s, "Ready"))["status"], "True");
+}
+
+TEST(DecideTrainingRunTest, FailedJobKeepsTheExitCodeAndReason) {
+  json run = MakeRun();
+  run["status"] = Recorded();
+  auto o = Observed(run);
+  o.job = Job({{"conditions",
+                {{{"type", "Failed"},
+                  {"status", "True"},
+                  {"reason", "BackoffLimitExceeded"},
+                  {"message", "Job has reached the specified backoff limit"},
+                  {"lastTransitionTime", "2026-01-01T00:10:00Z"}}}}});
+  o.pods = {Pod("Failed",
+                {{"terminated",
+                  {{"exitCode", 3}, {"reason", "Error"}, {"startedAt", "2026-01-01T00:00:05Z"}}}})};
+  auto plan = DecideTrainingRun(o, {});
+  const json& s = *plan.status;
+  EXPECT_EQ(s["phase"], "Failed");
+  EXPECT_EQ(s["failure"]["exitCode"], 3);
+  EXPECT_EQ(s["failure"]["reason"], "Error");
+  EXPECT_EQ(s["completionTime"], "2026-01-01T00:10:00Z");
+  EXPECT_EQ((*Cond(s, "Stalled"))["reason"], "Failed");
+  ASSERT_EQ(plan.events.size(), 1u);
+  EXPECT_EQ(plan.events[0].reason, "Failed");
+}
+
+TEST(DecideTrainingRunTest, CompleteJobMakesTheRunSucceeded) {
+  json run = MakeRun();
+  run["status"] = Recorded();
+  auto o = Observed(run);
+  o.job = Job({{"completionTime", "2026-01-01T01:00:00Z"},
+               {"conditions", {{{"type", "Complete"}, {"status", "True"}}}}});
+  o.pods = {
+      Pod("Succeeded", {{"terminated", {{"exitCode", 0}, {"startedAt", "2026-01-01T00:00:05Z"}}}})};
+  auto plan = DecideTrainingRun(o, {});
+  EXPECT_EQ((*plan.status)["phase"], "Succeeded");
+  EXPECT_EQ((*plan.status)["completionTime"], "2026-01-01T01:00:00Z");
+  EXPECT_EQ((*Cond(*plan.status, "Ready"))["reason"], "Succeeded");
+}
+
+TEST(DecideTrainingRunTest, UnchangedStateWritesNoStatus) {
+  json run = MakeRun();
+  run["status"] = Recorded();
+  auto o = Observed(run);
+  o.job = Job({{"conditions", {{{"type", "Complete"}, {"status", "True"}}}}});
+  auto first = DecideTrainingRun(o, {});
+  ASSERT_TRUE(first.status);
+  o.run["status"] = *first.status;
+  auto second = DecideTrainingRun(o, {});
+  EXPECT_FALSE(second.status);
+}
+
+TEST(DecideTrainingRunTest, JobOfTheSameNameNotOwnedIsNotAdopted) {
+  json run = MakeRun();
+  run["status"] = Recorded();
+  auto o = Observed(run);
+  o.job = Job(json::object(), "someone-else");
+  auto plan = DecideTrainingRun(o, {});
+  EXPECT_EQ(plan.result.code(), Code::kFailedPrecondition);
+  EXPECT_EQ((*Cond(*plan.status, "Stalled"))["reason"], "JobNameTaken");
+}
+
+TEST(RedactUrlTest, DropsUserinfoOnly) {
+  EXPECT_EQ(RedactUrl("https://u:p@h/x.git"), "https://h/x.git");
+  EXPECT_EQ(RedactUrl("https://h/x@y.git"), "https://h/x@y.git");
+  EXPECT_EQ(RedactUrl("git@github.com:org/r.git"), "git@github.com:org/r.git");
+}
+
+}  // namespace
+}  // namespace runledger::controllers
