@@ -1,0 +1,252 @@
+#include "app/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <functional>
+#include <map>
+
+#include "base/file.h"
+
+namespace runledger::app {
+namespace {
+
+// One setting: its flag name, its YAML path, and how to parse a text value.
+struct Setting {
+  std::string flag;
+  std::string key;  // Dotted YAML path, e.g. "leaderElection.namespace".
+  std::string help;
+  std::function<Status(const std::string& value, OperatorConfig& c)> set;
+  bool is_list = false;  // YAML sequence of strings (joined with '\n' for set).
+};
+
+Status ParseBool(const std::string& v, bool& out) {
+  if (v == "true") return out = true, Status();
+  if (v == "false") return out = false, Status();
+  return InvalidArgument("want true or false, got \"" + v + "\"");
+}
+
+Status ParseInt(const std::string& v, int& out, int min, int max) {
+  int n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
+    return InvalidArgument("want an integer from " + std::to_string(min) + " to " +
+                           std::to_string(max) + ", got \"" + v + "\"");
+  }
+  out = n;
+  return Status();
+}
+
+Status ParseDouble(const std::string& v, double& out) {
+  try {
+    size_t used = 0;
+    out = std::stod(v, &used);
+    if (used != v.size()) throw std::invalid_argument(v);
+  } catch (const std::exception&) {
+    return InvalidArgument("want a number, got \"" + v + "\"");
+  }
+  return Status();
+}
+
+const std::vector<Setting>& Settings() {
+  using C = OperatorConfig;
+  auto str = [](std::string C::*m) {
+    return [m](const std::string& v, C& c) {
+      c.*m = v;
+      return Status();
+    };
+  };
+  auto integer = [](int C::*m, int min, int max) {
+    return [=](const std::string& v, C& c) { return ParseInt(v, c.*m, min, max); };
+  };
+  static const std::vector<Setting> settings = {
+      {"kubeconfig", "kubeconfig",
+       "kubeconfig file; empty: in-cluster, $KUBECONFIG or ~/.kube/config", str(&C::kubeconfig)},
+      {"context", "context", "kubeconfig context; empty: the current one", str(&C::context)},
+      {"namespace", "namespace", "namespace to watch; empty: all namespaces",
+       str(&C::watch_namespace)},
+      {"leader-elect", "leaderElection.enabled", "elect one active replica through a Lease (true)",
+       [](const std::string& v, C& c) { return ParseBool(v, c.leader_elect); }},
+      {"leader-election-namespace", "leaderElection.namespace",
+       "namespace of the Lease (runledger-system)", str(&C::leader_election_namespace)},
+      {"leader-election-id", "leaderElection.name", "name of the Lease (runledger-operator)",
+       str(&C::leader_election_id)},
+      {"identity", "leaderElection.identity",
+       "this replica's name in the Lease; empty: hostname_random", str(&C::identity)},
+      {"metrics-bind-address", "metricsAddress", "host:port of /metrics (0.0.0.0:8080)",
+       str(&C::metrics_address)},
+      {"health-probe-bind-address", "probeAddress",
+       "host:port of /healthz and /readyz (0.0.0.0:8081)", str(&C::probe_address)},
+      {"kube-api-qps", "api.qps", "sustained API requests per second (20)",
+       [](const std::string& v, C& c) { return ParseDouble(v, c.api_qps); }},
+      {"kube-api-burst", "api.burst", "API requests allowed at once above the rate (30)",
+       integer(&C::api_burst, 1, 100000)},
+      {"trainingrun-workers", "workers.trainingRun", "concurrent TrainingRun reconciles (4)",
+       integer(&C::trainingrun_workers, 1, 256)},
+      {"experiment-workers", "workers.experiment", "concurrent Experiment reconciles (2)",
+       integer(&C::experiment_workers, 1, 256)},
+      {"shutdown-grace-seconds", "shutdownGraceSeconds",
+       "how long SIGTERM waits for reconciles in flight (30)",
+       integer(&C::shutdown_grace_seconds, 0, 3600)},
+      {"log-level", "log.level", "debug, info, warn or error (info)",
+       [](const std::string& v, C& c) {
+         ASSIGN_OR_RETURN(c.log_level, log::ParseLevel(v));
+         return Status();
+       }},
+      {"log-format", "log.format", "json or console (json)",
+       [](const std::string& v, C& c) {
+         ASSIGN_OR_RETURN(c.log_format, log::ParseFormat(v));
+         return Status();
+       }},
+      {"capture-image", "capture.image", "image holding the runledger-capture binary",
+       [](const std::string& v, C& c) {
+         c.trainingrun.capture_image = v;
+         return Status();
+       }},
+      {"capture-install-command", "capture.installCommand",
+       "command (one argument per line in a flag) that copies runledger-capture into "
+       "/runledger/bin",
+       [](const std::string& v, C& c) {
+         c.trainingrun.capture_install_command.clear();
+         size_t start = 0;
+         while (start <= v.size()) {
+           const size_t nl = v.find('\n', start);
+           c.trainingrun.capture_install_command.push_back(
+               v.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+           if (nl == std::string::npos) break;
+           start = nl + 1;
+         }
+         return Status();
+       },
+       true},
+      {"tracking-uri", "trackingUri", "MLFLOW_TRACKING_URI given to training pods",
+       [](const std::string& v, C& c) {
+         c.trainingrun.tracking_uri = v;
+         return Status();
+       }},
+  };
+  return settings;
+}
+
+std::string Line(const YAML::Node& node) { return std::to_string(node.Mark().line + 1); }
+
+Status ApplyNode(const YAML::Node& node, const std::string& prefix, const std::string& source,
+                 OperatorConfig& config) {
+  for (const auto& entry : node) {
+    const std::string key = prefix + entry.first.as<std::string>();
+    const YAML::Node& value = entry.second;
+    const Setting* setting = nullptr;
+    bool is_section = false;
+    for (const auto& s : Settings()) {
+      if (s.key == key) setting = &s;
+      if (s.key.rfind(key + ".", 0) == 0) is_section = true;
+    }
+    const std::string where = source + ":" + Line(entry.first) + ": " + key;
+    if (!setting && is_section) {
+      if (!value.IsMap()) return InvalidArgument(where + ": want a mapping");
+      RETURN_IF_ERROR(ApplyNode(value, key + ".", source, config));
+      continue;
+    }
+    if (!setting) return InvalidArgument(where + ": unknown key");
+    std::string text;
+    if (setting->is_list) {
+      if (!value.IsSequence()) return InvalidArgument(where + ": want a list of strings");
+      for (size_t i = 0; i < value.size(); ++i) {
+        if (!value[i].IsScalar()) return InvalidArgument(where + ": want a list of strings");
+        text += (i ? "\n" : "") + value[i].as<std::string>();
+      }
+    } else {
+      if (!value.IsScalar()) return InvalidArgument(where + ": want a single value");
+      text = value.as<std::string>();
+    }
+    Status s = setting->set(text, config);
+    if (!s.ok()) return InvalidArgument(where + ": " + s.message());
+  }
+  return Status();
+}
+
+}  // namespace
+
+Status ApplyConfigYaml(const std::string& text, const std::string& source, OperatorConfig& config) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (root.IsNull()) return Status();
+  if (!root.IsMap()) return InvalidArgument(source + ": the config must be a mapping");
+  try {
+    return ApplyNode(root, "", source, config);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+std::string Usage() {
+  std::string out =
+      "usage: runledger-operator [--config FILE] [--flag=value ...]\n\n"
+      "  --config FILE  YAML file with the settings below (its key in brackets);\n"
+      "                 flags override it.\n";
+  for (const auto& s : Settings()) {
+    out += "  --" + s.flag + "  [" + s.key + "] " + s.help + "\n";
+  }
+  return out;
+}
+
+Result<OperatorConfig> ParseCommandLine(int argc, const char* const* argv) {
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string config_file;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") return Status(Code::kCancelled, Usage());
+    if (arg.rfind("--", 0) != 0) return InvalidArgument("unexpected argument \"" + arg + "\"");
+    std::string name = arg.substr(2), value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return InvalidArgument("flag --" + name + " needs a value");
+    }
+    if (name == "config") {
+      config_file = value;
+    } else {
+      flags.emplace_back(name, value);
+    }
+  }
+  OperatorConfig config;
+  if (!config_file.empty()) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(config_file));
+    RETURN_IF_ERROR(ApplyConfigYaml(text, config_file, config));
+  }
+  for (const auto& [name, value] : flags) {
+    const Setting* setting = nullptr;
+    for (const auto& s : Settings()) {
+      if (s.flag == name) setting = &s;
+    }
+    if (!setting) return InvalidArgument("unknown flag --" + name + " (see --help)");
+    Status s = setting->set(value, config);
+    if (!s.ok()) return InvalidArgument("--" + name + ": " + s.message());
+  }
+  return config;
+}
+
+Status SplitAddress(const std::string& address, const std::string& what, std::string& host,
+                    uint16_t& port) {
+  const auto colon = address.rfind(':');
+  int p = 0;
+  if (colon == std::string::npos || !ParseInt(address.substr(colon + 1), p, 0, 65535).ok()) {
+    return InvalidArgument(what + " \"" + address + "\": want host:port, e.g. 0.0.0.0:8080");
+  }
+  host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  port = static_cast<uint16_t>(p);
+  return Status();
+}
+
+}  // namespace runledger::app

@@ -1,0 +1,58 @@
+// The runledger-operator's configuration: defaults, then a YAML file
+// (--config), then command-line flags, each overriding the one before.
+//
+// An unknown or ill-typed key in the file is an error naming the key and
+// its line; an unknown flag or a bad value names the flag. docs/operator.md
+// lists every key and flag.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "controllers/trainingrun.h"
+#include "log/log.h"
+
+namespace runledger::app {
+
+struct OperatorConfig {
+  std::string kubeconfig;  // Empty: in-cluster, else $KUBECONFIG, else ~/.kube/config.
+  std::string context;
+  std::string watch_namespace;  // Empty: all namespaces.
+
+  bool leader_elect = true;
+  std::string leader_election_namespace = "runledger-system";
+  std::string leader_election_id = "runledger-operator";
+  std::string identity;  // Empty: hostname + "_" + random.
+
+  std::string metrics_address = "0.0.0.0:8080";
+  std::string probe_address = "0.0.0.0:8081";
+
+  double api_qps = 20;
+  int api_burst = 30;
+  int trainingrun_workers = 4;
+  int experiment_workers = 2;
+  int shutdown_grace_seconds = 30;
+
+  log::Level log_level = log::Level::kInfo;
+  log::Format log_format = log::Format::kJson;
+
+  controllers::TrainingRunConfig trainingrun;
+};
+
+// Parses a YAML config document into `config` (only the keys present).
+Status ApplyConfigYaml(const std::string& text, const std::string& source, OperatorConfig& config);
+
+// Parses argv (flags as --name=value or --name value); reads --config first.
+// Returns the config, or InvalidArgument naming the flag or key at fault.
+// `--help` is returned as Cancelled with the usage text as message.
+Result<OperatorConfig> ParseCommandLine(int argc, const char* const* argv);
+
+// "host:port" -> parts; InvalidArgument naming `what` when malformed.
+Status SplitAddress(const std::string& address, const std::string& what, std::string& host,
+                    uint16_t& port);
+
+std::string Usage();
+
+}  // namespace runledger::app

@@ -1,0 +1,236 @@
+// runledger-operator: wires the caches, controllers, leader election and
+// HTTP endpoints together, then waits for SIGTERM.
+//
+// Lifecycle:
+//   start   informers list and watch at once (a standby keeps warm caches);
+//           /healthz answers at once, /readyz once every cache is synced.
+//   leader  controllers start only on the replica holding the Lease.
+//   lost    the lease is gone: exit 1 at once, so no two replicas act.
+//   SIGTERM stop taking work, let reconciles in flight finish (bounded by
+//           shutdownGraceSeconds), release the Lease, exit 0.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <thread>
+
+#include "app/config.h"
+#include "app/observers.h"
+#include "app/resolvers.h"
+#include "controllers/experiment_reconciler.h"
+#include "controllers/trainingrun_reconciler.h"
+#include "http/metrics_handler.h"
+#include "http/server.h"
+#include "kube/config.h"
+#include "log/log.h"
+#include "metrics/process_metrics.h"
+#include "runtime/leader_election.h"
+
+namespace runledger {
+namespace {
+
+using runtime::Informer;
+
+std::string DefaultIdentity() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + "_" + app::NewToken().substr(0, 8);
+}
+
+Result<std::unique_ptr<http::Server>> Serve(const std::string& address, const std::string& what,
+                                            const std::function<void(http::Server&)>& routes) {
+  http::Server::Options options;
+  RETURN_IF_ERROR(app::SplitAddress(address, what, options.address, options.port));
+  auto server = std::make_unique<http::Server>(options);
+  routes(*server);
+  RETURN_IF_ERROR(server->Start());
+  return server;
+}
+
+int Run(const app::OperatorConfig& cfg) {
+  const log::Logger log("operator");
+  const Clock& clock = Clock::Real();
+
+  // Signals go to the thread that waits for them (below), never to workers.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto kube_config = cfg.kubeconfig.empty() ? kube::LoadDefault(cfg.context)
+                                            : kube::LoadKubeconfig(cfg.kubeconfig, cfg.context);
+  if (!kube_config.ok()) {
+    log.Error("cannot load the Kubernetes configuration: " + kube_config.status().ToString());
+    return 2;
+  }
+  metrics::Registry registry;
+  metrics::RegisterProcessMetrics(registry);
+  kube::Client::Options client_options;
+  client_options.qps = cfg.api_qps;
+  client_options.burst = cfg.api_burst;
+  client_options.user_agent = "runledger-operator";
+  client_options.field_manager = "runledger-operator";
+  client_options.on_response = app::RestClientMetrics(registry, kube_config->server);
+  auto client = kube::Client::Create(*kube_config, client_options);
+  if (!client.ok()) {
+    log.Error("cannot create the Kubernetes client: " + client.status().ToString());
+    return 2;
+  }
+  kube::Client& kc = **client;
+  const std::string identity = cfg.identity.empty() ? DefaultIdentity() : cfg.identity;
+  const std::string ns = cfg.watch_namespace;
+
+  // Jobs and pods are watched only if they carry the run label: the
+  // operator never caches the cluster's other workloads.
+  const std::string ours = controllers::kRunLabel;
+  Informer runs("trainingruns", runtime::NewClientSource(kc, kube::resources::kTrainingRuns, ns),
+                clock);
+  Informer experiments("experiments",
+                       runtime::NewClientSource(kc, kube::resources::kExperiments, ns), clock);
+  Informer jobs("jobs", runtime::NewClientSource(kc, kube::resources::kJobs, ns, ours), clock);
+  Informer pods("pods", runtime::NewClientSource(kc, kube::resources::kPods, ns, ours), clock);
+  controllers::AddRunIndexes(runs.cache());
+  controllers::AddPodIndexes(pods.cache());
+  std::vector<Informer*> informers = {&runs, &experiments, &jobs, &pods};
+  for (Informer* i : informers) {
+    registry.GaugeCallback("runledger_cache_objects_" + i->name(),
+                           "Objects in the operator's cache of " + i->name() + ".",
+                           [i] { return static_cast<double>(i->cache().Size()); });
+  }
+
+  runtime::EventOptions event_options;
+  event_options.reporting_instance = identity;
+  runtime::EventRecorder events(kc, clock, event_options);
+
+  controllers::TrainingRunReconciler::Deps run_deps{kc,   runs,   experiments, jobs,
+                                                    pods, events, clock,       cfg.trainingrun};
+  run_deps.resolve_source = app::GitResolver(kc);
+  run_deps.resolve_dataset = app::DatasetResolver();
+  run_deps.new_token = app::NewToken;
+  if (const char* crash = std::getenv("RUNLEDGER_TEST_CRASH_AFTER_JOB_CREATE");
+      crash && std::string(crash) == "1") {
+    // For the crash test only: die the hardest way right after a Job exists.
+    run_deps.after_job_created = [] { raise(SIGKILL); };
+  }
+  controllers::TrainingRunReconciler run_reconciler(run_deps);
+  controllers::ExperimentReconciler exp_reconciler({kc, experiments, runs, clock});
+
+  app::ControllerMetrics run_metrics(registry, "trainingrun");
+  app::QueueMetrics run_queue_metrics(registry, "trainingrun");
+  app::ControllerMetrics exp_metrics(registry, "experiment");
+  app::QueueMetrics exp_queue_metrics(registry, "experiment");
+  runtime::ControllerOptions run_options;
+  run_options.workers = cfg.trainingrun_workers;
+  runtime::ControllerOptions exp_options;
+  exp_options.workers = cfg.experiment_workers;
+  runtime::Controller run_controller(
+      "trainingrun", [&](const auto& r) { return run_reconciler.Reconcile(r); }, clock, run_options,
+      &run_metrics, &run_queue_metrics);
+  runtime::Controller exp_controller(
+      "experiment", [&](const auto& r) { return exp_reconciler.Reconcile(r); }, clock, exp_options,
+      &exp_metrics, &exp_queue_metrics);
+  run_reconciler.Watch(run_controller);
+  exp_reconciler.Watch(exp_controller);
+
+  auto& leader_gauge =
+      registry
+          .Gauge("leader_election_master_status",
+                 "Whether this replica is the leader (1) or a standby (0).", {"name"})
+          .WithLabels({cfg.leader_election_id});
+
+  auto metrics_server = Serve(cfg.metrics_address, "metricsAddress", [&](http::Server& s) {
+    s.Handle("GET", "/metrics", http::MetricsHandler(registry));
+  });
+  if (!metrics_server.ok()) {
+    log.Error(metrics_server.status().ToString());
+    return 2;
+  }
+  auto probe_server = Serve(cfg.probe_address, "probeAddress", [&](http::Server& s) {
+    s.Handle("GET", "/healthz",
+             [](const http::Request&) { return http::TextResponse(200, "ok\n"); });
+    s.Handle("GET", "/readyz", [&](const http::Request&) {
+      std::string waiting;
+      for (Informer* i : informers) {
+        if (!i->Synced()) waiting += " " + i->name();
+      }
+      if (!waiting.empty()) return http::TextResponse(503, "caches not synced:" + waiting + "\n");
+      return http::TextResponse(200, "ok\n");
+    });
+  });
+  if (!probe_server.ok()) {
+    log.Error(probe_server.status().ToString());
+    return 2;
+  }
+  log.Info(
+      "serving",
+      {{"metrics",
+        cfg.metrics_address + " (port " + std::to_string((*metrics_server)->port()) + ")"},
+       {"probes", cfg.probe_address + " (port " + std::to_string((*probe_server)->port()) + ")"},
+       {"identity", identity},
+       {"namespace", ns.empty() ? "(all)" : ns}});
+
+  for (Informer* i : informers) i->Start();
+
+  auto start_controllers = [&] {
+    leader_gauge.Set(1);
+    run_controller.Start();
+    exp_controller.Start();
+  };
+  std::jthread elector_thread;
+  std::unique_ptr<runtime::LeaderElector> elector;
+  if (cfg.leader_elect) {
+    runtime::LeaderElectionOptions le;
+    le.lease_namespace = cfg.leader_election_namespace;
+    le.lease_name = cfg.leader_election_id;
+    le.identity = identity;
+    elector = std::make_unique<runtime::LeaderElector>(kc, clock, le);
+    elector_thread = std::jthread([&](std::stop_token stop) {
+      Status s = elector->Run(stop, start_controllers, [&] {
+        leader_gauge.Set(0);
+        log.Error("lost leadership; exiting so that this replica restarts as a standby");
+        std::fflush(nullptr);
+        _exit(1);
+      });
+      if (!s.ok() && s.code() != Code::kCancelled) log.Warn("leader election: " + s.ToString());
+    });
+  } else {
+    start_controllers();
+  }
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log.Info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
+  const auto grace = std::chrono::seconds(cfg.shutdown_grace_seconds);
+  const bool drained = run_controller.Stop(grace) & exp_controller.Stop(grace);
+  if (!drained) log.Warn("some reconciles were still running at the end of the grace period");
+  if (elector_thread.joinable()) {
+    elector_thread.request_stop();  // Releases the Lease.
+    elector_thread.join();
+  }
+  leader_gauge.Set(0);
+  for (Informer* i : informers) i->Stop();
+  (*probe_server)->Stop();
+  (*metrics_server)->Stop();
+  log.Info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace runledger
+
+int main(int argc, char** argv) {
+  auto config = runledger::app::ParseCommandLine(argc, argv);
+  if (!config.ok()) {
+    if (config.status().code() == runledger::Code::kCancelled) {
+      std::fputs(config.status().message().c_str(), stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "runledger-operator: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  runledger::log::Configure(config->log_format, config->log_level);
+  return runledger::Run(*config);
+}
