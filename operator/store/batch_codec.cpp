@@ -10,6 +10,9 @@ namespace runledger::store {
 namespace {
 constexpr uint8_t kBatchKind = 1;
 constexpr size_t kMaxRunId = 256, kMaxKey = 250, kMaxId = 256;
+// A point's smallest encoding: key index, step and time deltas (a byte
+// each) and the fixed64 value.
+constexpr size_t kMinPointBytes = 1 + 1 + 1 + 8;
 }  // namespace
 
 Result<WalBatch> ToWalBatch(const Batch& batch, int64_t append_time_ms) {
@@ -79,6 +82,7 @@ Status DecodeWalBatch(std::string_view payload, WalBatch* out, uint64_t* content
   const char* content_start = d.position();
   uint64_t nkeys, npoints;
   if (!d.GetLengthPrefixed(&run) || !d.GetBounded(kMaxBatchPoints, &nkeys)) return bad("run id");
+  if (nkeys > d.remaining()) return bad("key count exceeds the record");  // A byte each at least.
   out->run_id.assign(run);
   out->idempotency_id.assign(id);
   out->keys.clear();
@@ -88,6 +92,9 @@ Status DecodeWalBatch(std::string_view payload, WalBatch* out, uint64_t* content
     out->keys.emplace_back(k);
   }
   if (!d.GetBounded(kMaxBatchPoints, &npoints)) return bad("point count");
+  // The count is untrusted: reserve only what the bytes left can hold, so a
+  // 10-byte record cannot make us allocate for 100,000 points.
+  if (npoints > d.remaining() / kMinPointBytes) return bad("point count exceeds the record");
   out->key_of.clear();
   out->samples.clear();
   out->key_of.reserve(npoints);

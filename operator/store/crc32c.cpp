@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstring>
+#include <vector>
 
 namespace runledger::store::crc32c {
 namespace {
@@ -68,5 +69,72 @@ constexpr auto kExtend = ExtendTable;
 }  // namespace
 
 uint32_t Extend(uint32_t crc, const char* data, size_t n) { return kExtend(crc, data, n); }
+
+namespace {
+
+// a * b modulo the CRC polynomial, both in the reflected bit order of the
+// CRC register (bit 31 is x^0).
+uint32_t MultModP(uint32_t a, uint32_t b) {
+  uint32_t product = 0;
+  for (uint32_t m = 1u << 31; m != 0; m >>= 1) {
+    if (a & m) product ^= b;
+    b = (b & 1) ? (b >> 1) ^ kPoly : b >> 1;
+  }
+  return product;
+}
+
+// kPow[k] = x^(8 * 2^k) mod P: appending 2^k zero bytes.
+struct Powers {
+  std::array<uint32_t, 64> pow{};
+  constexpr Powers() {
+    uint32_t p = 1u << 23;  // x^8.
+    for (auto& v : pow) {
+      v = p;
+      // Square p.
+      uint32_t sq = 0, b = p;
+      for (uint32_t m = 1u << 31; m != 0; m >>= 1) {
+        if (p & m) sq ^= b;
+        b = (b & 1) ? (b >> 1) ^ kPoly : b >> 1;
+      }
+      p = sq;
+    }
+  }
+};
+constexpr Powers kPowers;
+
+}  // namespace
+
+uint32_t OfSuffix(uint32_t prefix, uint32_t whole, size_t n) {
+  // whole = prefix * x^(8n) + suffix (mod P), the pre- and post-conditioning
+  // of the two CRCs cancelling out.
+  constexpr size_t kTabled = 32768;
+  static const std::vector<uint32_t> shifts = [] {
+    std::vector<uint32_t> v(kTabled + 1);
+    v[0] = 1u << 31;  // x^0.
+    for (size_t i = 1; i <= kTabled; ++i) v[i] = MultModP(v[i - 1], kPowers.pow[0]);
+    return v;
+  }();
+  uint32_t shift;
+  if (n <= kTabled) {
+    shift = shifts[n];
+  } else {
+    shift = 1u << 31;
+    for (int k = 0; n != 0; n >>= 1, ++k) {
+      if (n & 1) shift = MultModP(shift, kPowers.pow[k]);
+    }
+  }
+  return whole ^ MultModP(shift, prefix);
+}
+
+void PrefixValues(const char* data, size_t n, uint32_t* out) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data);
+  const auto& t = kTables.t[0];
+  uint32_t c = ~0u;  // The register for an empty prefix (Value = ~c = 0).
+  out[0] = 0;
+  for (size_t i = 0; i < n; ++i) {
+    c = t[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    out[i + 1] = ~c;
+  }
+}
 
 }  // namespace runledger::store::crc32c

@@ -2,6 +2,7 @@
 #include "store/wal_record.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "store/coding.h"
 #include "store/crc32c.h"
@@ -39,15 +40,25 @@ void RecordFramer::Frame(std::string_view record, std::string* out) {
   } while (!record.empty());
 }
 
-bool SegmentReader::ValidFragmentAt(uint64_t pos) const {
+bool SegmentReader::PlausibleHeaderAt(uint64_t pos, uint8_t* type, size_t* len) const {
   uint64_t avail = data_.size() - pos;
   uint64_t block_left = kBlockSize - pos % kBlockSize;
   if (avail < kHeaderSize || block_left < kHeaderSize) return false;
   const char* h = data_.data() + pos;
-  auto type = static_cast<uint8_t>(h[6]);
-  size_t len = static_cast<uint8_t>(h[4]) | (static_cast<size_t>(static_cast<uint8_t>(h[5])) << 8);
-  if (type == kZeroType || type > kMaxRecordType) return false;
-  if (kHeaderSize + len > block_left || kHeaderSize + len > avail) return false;
+  *type = static_cast<uint8_t>(h[6]);
+  *len = static_cast<uint8_t>(h[4]) | (static_cast<size_t>(static_cast<uint8_t>(h[5])) << 8);
+  if (*type == kZeroType || *type > kMaxRecordType) return false;
+  if (kHeaderSize + *len > block_left || kHeaderSize + *len > avail) return false;
+  // The writer splits a record only where a block is full, so a FIRST or
+  // MIDDLE fragment always ends exactly at its block's end.
+  return !((*type == kFirst || *type == kMiddle) && kHeaderSize + *len != block_left);
+}
+
+bool SegmentReader::ValidFragmentAt(uint64_t pos) const {
+  uint8_t type;
+  size_t len;
+  if (!PlausibleHeaderAt(pos, &type, &len)) return false;
+  const char* h = data_.data() + pos;
   return crc32c::Unmask(LoadFixed32(h)) == FragmentCrc(type, h + kHeaderSize, len);
 }
 
@@ -88,9 +99,23 @@ bool SegmentReader::ReadFragment(uint8_t* type, std::string_view* payload, std::
 }
 
 uint64_t SegmentReader::FindValidFragment(uint64_t from) const {
-  uint64_t block_end = std::min<uint64_t>((from / kBlockSize + 1) * kBlockSize, data_.size());
-  for (uint64_t p = from; p < block_end; ++p) {
-    if (ValidFragmentAt(p)) return p;
+  uint64_t block_start = from / kBlockSize * kBlockSize;
+  uint64_t block_end = std::min<uint64_t>(block_start + kBlockSize, data_.size());
+  // A fragment's checksum covers its type byte and payload, which are
+  // contiguous. With the CRC of every prefix of the block, the checksum of
+  // a candidate at any offset costs O(log length) instead of a pass over
+  // its payload, so scanning a bad block is linear, not quadratic.
+  if (block_end > from) {
+    std::vector<uint32_t> prefix(block_end - block_start + 1);
+    crc32c::PrefixValues(data_.data() + block_start, block_end - block_start, prefix.data());
+    for (uint64_t p = from; p < block_end; ++p) {
+      size_t len;
+      uint8_t type;
+      if (!PlausibleHeaderAt(p, &type, &len)) continue;
+      uint64_t begin = p + kHeaderSize - 1 - block_start, end = begin + 1 + len;
+      uint32_t crc = crc32c::OfSuffix(prefix[begin], prefix[end], 1 + len);
+      if (crc32c::Unmask(LoadFixed32(data_.data() + p)) == crc) return p;
+    }
   }
   for (uint64_t p = block_end; p < data_.size(); p += kBlockSize) {
     if (ValidFragmentAt(p)) return p;

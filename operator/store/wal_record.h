@@ -67,6 +67,9 @@ class SegmentReader {
   bool ReadFragment(uint8_t* type, std::string_view* payload, std::string* reason);
   // Ends the parse at a bad record; torn unless a valid fragment follows `scan_from`.
   void MarkBad(uint64_t record_offset, uint64_t scan_from, const std::string& reason);
+  // Header checks short of the checksum (type, length within the block and
+  // the data, FIRST/MIDDLE ending at the block's end).
+  bool PlausibleHeaderAt(uint64_t pos, uint8_t* type, size_t* len) const;
   bool ValidFragmentAt(uint64_t pos) const;
   // The first offset >= from holding a valid fragment (every offset of from's
   // block, then every later block start), or data_.size().

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "store/batch_codec.h"
+#include "store/coding.h"
 #include "store/manifest.h"
 
 namespace runledger::store {
@@ -62,6 +63,17 @@ TEST(BatchCodecTest, TruncatedPayloadIsCorruption) {
     WalBatch out;
     EXPECT_EQ(DecodeWalBatch(payload.substr(0, n), &out).code(), Code::kCorruption) << n;
   }
+}
+
+TEST(BatchCodecTest, PointCountBeyondTheRecordIsRefusedBeforeAllocating) {
+  // kind 1, time 0, no id, run "r", one key "k", then a claim of 100,000
+  // points with no bytes behind it.
+  std::string payload = {1, 0, 0, 1, 'r', 1, 1, 'k'};
+  PutVarint64(&payload, kMaxBatchPoints);
+  WalBatch out;
+  EXPECT_EQ(DecodeWalBatch(payload, &out).code(), Code::kCorruption);
+  EXPECT_LT(out.samples.capacity(), 16u);  // Not sized by the untrusted count.
+  EXPECT_LT(out.key_of.capacity(), 16u);
 }
 
 TEST(ManifestTest, RoundTrips) {
