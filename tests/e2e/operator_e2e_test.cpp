@@ -1,0 +1,365 @@
+// The operator end to end: runledger-operator (started by e2e/operator under
+// its least-privilege ServiceAccount) against the local control plane, a
+// real git server (git http-backend), kubectl as a user types it, and kwok
+// playing the pods' lives.
+//
+// Each test runs its own operator, scoped to the test's namespace and with a
+// Lease of its own, so tests neither share nor race for one.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "e2e_env.h"
+#include "kube/json_fields.h"
+
+namespace runledger::e2e {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// A bare repository with a main branch, served over smart HTTP for the
+// whole test binary.
+class GitServer : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("runledger-git-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_ / "work");
+    const std::string work = (dir_ / "work").string();
+    for (const auto& cmd : std::vector<std::vector<std::string>>{
+             {"git", "-C", work, "init", "-q", "-b", "main"},
+             {"git", "-C", work, "-c", "user.email=e2e@runledger.dev", "-c", "user.name=e2e",
+              "commit", "-q", "--allow-empty", "-m", "train.py v1"},
+             {"git", "clone", "-q", "--bare", work, (dir_ / "root" / "ranker.git").string()}}) {
+      auto r = e2e::Run(cmd);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    main_sha_ = Trimmed(e2e::Run({"git", "-C", work, "rev-parse", "main"}).out);
+    // The server prints its URL on its first line once it listens.
+    const std::string cmd = SourceDir() + "/e2e/git-server --root " + (dir_ / "root").string();
+    server_ = popen(cmd.c_str(), "r");
+    ASSERT_NE(server_, nullptr);
+    char line[512] = {};
+    ASSERT_NE(fgets(line, sizeof line, server_), nullptr) << "git-server printed nothing";
+    url_ = Trimmed(line) + "ranker.git";
+  }
+  void TearDown() override {
+    if (server_) {
+      e2e::Run({"pkill", "-f", "git-server --root " + (dir_ / "root").string()});
+      pclose(server_);
+    }
+    std::filesystem::remove_all(dir_);
+  }
+  static std::string url_;
+  static std::string main_sha_;
+
+ private:
+  std::filesystem::path dir_;
+  FILE* server_ = nullptr;
+};
+std::string GitServer::url_;
+std::string GitServer::main_sha_;
+
+class OperatorTest : public NamespacedTest {
+ protected:
+  void TearDown() override {
+    for (const auto& name : operators_) e2e::Run({SourceDir() + "/e2e/operator", "down", name});
+    NamespacedTest::TearDown();
+  }
+
+  // Starts an operator replica named `name` watching this test's namespace.
+  void StartOperator(const std::string& name, const std::vector<std::string>& env = {}) {
+    std::vector<std::string> argv = {"env"};
+    for (const auto& e : env) argv.push_back(e);
+    for (const auto& a :
+         {SourceDir() + "/e2e/operator", std::string("up"), name, std::string("--"),
+          std::string("--namespace"), ns_, std::string("--leader-election-id"), ns_}) {
+      argv.push_back(a);
+    }
+    operators_.push_back(name);
+    auto r = e2e::Run(argv);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  void Apply(const std::string& yaml) {
+    auto r = Kubectl({"apply", "-n", ns_, "-f", "-"}, yaml);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  void ApplyExperiment(const std::string& extra_spec = "") {
+    Apply(R"(apiVersion: runledger.dev/v1alpha1
+kind: Experiment
+metadata: {name: exp}
+spec:
+  primaryMetric: {name: val_auc, goal: maximize}
+)" + extra_spec);
+  }
+
+  // A run of `exp` from the test git server's main branch.
+  std::string RunYaml(const std::string& name, const std::string& annotations = "{}",
+                      const std::string& tags = "{team: recsys}") {
+    return R"(apiVersion: runledger.dev/v1alpha1
+kind: TrainingRun
+metadata: {name: )" +
+           name + R"(}
+spec:
+  experimentRef: exp
+  source: {git: {url: ")" +
+           GitServer::url_ + R"(", revision: main}}
+  dataset: {uri: "s3://lake/train", snapshotId: "snap-1"}
+  params: {lr: 0.001}
+  tags: )" +
+           tags + R"(
+  template:
+    metadata: {annotations: )" +
+           annotations + R"(}
+    spec:
+      containers:
+      - name: trainer
+        image: registry.example.com/ranker:1
+        command: [python, train.py]
+        args: [--epochs, "3"]
+)";
+  }
+
+  json Get(const kube::Resource& r, const std::string& name) {
+    auto got = client_->Get(r, ns_, name);
+    return got.ok() ? *got : json();
+  }
+  std::string Phase(const std::string& run) {
+    return kube::StringField(kube::ObjectField(Get(kube::resources::kTrainingRuns, run), "status"),
+                             "phase");
+  }
+  size_t JobCount() {
+    auto list = client_->List(kube::resources::kJobs, ns_);
+    return list.ok() ? list->items.size() : 0;
+  }
+  std::string ConditionMessage(const std::string& run, const std::string& type) {
+    json status = kube::ObjectField(Get(kube::resources::kTrainingRuns, run), "status");
+    for (const auto& c : kube::AnyField(status, "conditions")) {
+      if (kube::StringField(c, "type") == type) return kube::StringField(c, "message");
+    }
+    return "";
+  }
+
+  std::vector<std::string> operators_;
+};
+
+TEST_F(OperatorTest, RunResolvesMainAndLaunchesAnInjectedJobThatSucceeds) {
+  StartOperator(ns_);
+  ApplyExperiment();
+  Apply(RunYaml("r1"));
+  ASSERT_TRUE(Eventually([&] { return Phase("r1") == "Succeeded"; }, seconds(60)))
+      << "phase " << Phase("r1") << "\n"
+      << Kubectl({"get", "tr", "-n", ns_, "-o", "yaml"}).out;
+
+  json run = Get(kube::resources::kTrainingRuns, "r1");
+  const json& status = run["status"];
+  EXPECT_EQ(status["source"]["commit"], GitServer::main_sha_);
+  EXPECT_EQ(status["source"]["resolvedFrom"], "main");
+  EXPECT_EQ(status["dataset"]["snapshotId"], "snap-1");
+  EXPECT_EQ(status["runId"].get<std::string>().size(), 32u);
+  EXPECT_TRUE(status.contains("startTime"));
+  EXPECT_TRUE(status.contains("completionTime"));
+
+  json job = Get(kube::resources::kJobs, "r1");
+  const json& trainer = job["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_EQ(trainer["command"], (json{"/runledger/bin/runledger-capture", "--", "python",
+                                      "train.py", "--epochs", "3"}));
+  std::map<std::string, json> env;
+  for (const auto& e : trainer["env"]) env[e["name"]] = e;
+  EXPECT_EQ(env["GIT_COMMIT"]["value"], GitServer::main_sha_);
+  EXPECT_EQ(env["DATASET_SNAPSHOT_ID"]["value"], "snap-1");
+  EXPECT_EQ(env["MLFLOW_RUN_ID"]["value"], status["runId"]);
+  EXPECT_EQ(env["RUNLEDGER_NAMESPACE"]["value"], ns_);
+  EXPECT_EQ(env["MLFLOW_TRACKING_TOKEN"]["valueFrom"]["secretKeyRef"]["name"],
+            status["tokenSecretName"]);
+  EXPECT_EQ(job["metadata"]["ownerReferences"][0]["uid"], run["metadata"]["uid"]);
+
+  // The pod the Job made carries the same argv.
+  auto pods =
+      client_->List(kube::resources::kPods, ns_, {.label_selector = "runledger.dev/run=r1"});
+  ASSERT_TRUE(pods.ok());
+  ASSERT_EQ(pods->items.size(), 1u);
+  EXPECT_EQ(pods->items[0]["spec"]["containers"][0]["command"], trainer["command"]);
+
+  // The token Secret holds a token whose hash the status records.
+  auto secret = Kubectl({"get", "secret", "-n", ns_, status["tokenSecretName"].get<std::string>(),
+                         "-o", "jsonpath={.data.token}"});
+  EXPECT_EQ(secret.exit_code, 0) << secret.err;
+  EXPECT_FALSE(secret.out.empty());
+
+  // The Experiment counts it.
+  ASSERT_TRUE(Eventually([&] {
+    json exp = Get(kube::resources::kExperiments, "exp");
+    return kube::AnyField(kube::ObjectField(exp["status"], "runs"), "succeeded") == 1;
+  })) << Kubectl({"get", "exp", "-n", ns_, "-o", "yaml"}).out;
+}
+
+TEST_F(OperatorTest, FailedPodMakesTheRunFailedWithItsExitCode) {
+  StartOperator(ns_);
+  ApplyExperiment();
+  Apply(RunYaml("r-fail", R"({"kwok.runledger.dev/exit-code": "3"})"));
+  ASSERT_TRUE(Eventually([&] { return Phase("r-fail") == "Failed"; }, seconds(60)))
+      << Kubectl({"get", "tr", "-n", ns_, "-o", "yaml"}).out;
+  json failure = Get(kube::resources::kTrainingRuns, "r-fail")["status"]["failure"];
+  EXPECT_EQ(failure["exitCode"], 3) << failure.dump();
+  EXPECT_EQ(failure["reason"], "Error") << failure.dump();
+  EXPECT_NE(ConditionMessage("r-fail", "Ready").find("exit code 3"), std::string::npos);
+  ASSERT_TRUE(Eventually([&] {
+    json exp = Get(kube::resources::kExperiments, "exp");
+    return kube::AnyField(kube::ObjectField(exp["status"], "runs"), "failed") == 1;
+  }));
+}
+
+TEST_F(OperatorTest, RunMissingRequiredTagsIsNotLaunchedAndSaysWhatIsMissing) {
+  StartOperator(ns_);
+  ApplyExperiment("  requiredTags: [team, ticket]\n");
+  Apply(RunYaml("r-tags"));
+  ASSERT_TRUE(Eventually([&] {
+    return ConditionMessage("r-tags", "Stalled").find("spec.tags ticket") != std::string::npos;
+  })) << Kubectl({"get", "tr", "-n", ns_, "-o", "yaml"}).out;
+  EXPECT_EQ(Phase("r-tags"), "Pending");
+  EXPECT_EQ(JobCount(), 0u);
+  // kubectl describe shows the reason to the user.
+  EXPECT_NE(Kubectl({"describe", "tr", "-n", ns_, "r-tags"}).out.find("RequirementsNotMet"),
+            std::string::npos);
+}
+
+TEST_F(OperatorTest, RunWaitsForItsExperimentAndStartsWhenItAppears) {
+  StartOperator(ns_);
+  Apply(RunYaml("r-wait", R"({"kwok.runledger.dev/hold": "1"})"));
+  ASSERT_TRUE(Eventually([&] {
+    return ConditionMessage("r-wait", "Ready").find("waiting for Experiment") != std::string::npos;
+  }));
+  EXPECT_EQ(JobCount(), 0u);
+  ApplyExperiment();
+  ASSERT_TRUE(Eventually([&] { return Phase("r-wait") == "Running"; }, seconds(60)))
+      << Kubectl({"get", "tr", "-n", ns_, "-o", "yaml"}).out;
+}
+
+TEST_F(OperatorTest, KilledBetweenJobCreateAndStatusWriteLeavesOneJob) {
+  ApplyExperiment();
+  StartOperator(ns_ + "-crash", {"RUNLEDGER_TEST_CRASH_AFTER_JOB_CREATE=1"});
+  Apply(RunYaml("r-crash", R"({"kwok.runledger.dev/hold": "1"})"));
+  // The operator SIGKILLs itself right after creating the Job.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return e2e::Run({SourceDir() + "/e2e/operator", "status", ns_ + "-crash"}).exit_code != 0;
+      },
+      seconds(60)))
+      << "the crash hook never fired";
+  ASSERT_EQ(JobCount(), 1u);
+  EXPECT_TRUE(kube::StringField(Get(kube::resources::kTrainingRuns, "r-crash")["status"],
+                                "phase") != "Running");
+  StartOperator(ns_);
+  ASSERT_TRUE(Eventually([&] { return Phase("r-crash") == "Running"; }, seconds(60)));
+  EXPECT_EQ(JobCount(), 1u);
+}
+
+TEST_F(OperatorTest, StandbyTakesOverWhenTheLeaderIsKilled) {
+  ApplyExperiment();
+  StartOperator(ns_ + "-a");
+  StartOperator(ns_ + "-b");
+  auto holder = [&] {
+    auto lease = client_->Get(kube::resources::kLeases, "runledger-system", ns_);
+    return lease.ok() ? kube::StringField(kube::ObjectField(*lease, "spec"), "holderIdentity")
+                      : std::string();
+  };
+  ASSERT_TRUE(Eventually([&] { return !holder().empty(); }));
+  const std::string leader = holder();
+  const std::string standby = leader == ns_ + "-a" ? ns_ + "-b" : ns_ + "-a";
+  Apply(RunYaml("r-before", R"({"kwok.runledger.dev/hold": "1"})"));
+  ASSERT_TRUE(Eventually([&] { return Phase("r-before") == "Running"; }, seconds(60)));
+
+  ASSERT_EQ(e2e::Run({SourceDir() + "/e2e/operator", "kill", leader}).exit_code, 0);
+  const auto killed = std::chrono::steady_clock::now();
+  Apply(RunYaml("r-after", R"({"kwok.runledger.dev/hold": "1"})"));
+  // Lease duration (15 s) plus a retry period or two.
+  ASSERT_TRUE(Eventually([&] { return holder() == standby; }, seconds(30)));
+  ASSERT_TRUE(Eventually([&] { return Phase("r-after") == "Running"; }, seconds(60)));
+  const auto took = std::chrono::duration_cast<seconds>(std::chrono::steady_clock::now() - killed);
+  RecordProperty("takeover_seconds", std::to_string(took.count()));
+}
+
+TEST_F(OperatorTest, GracefulStopReleasesTheLeaseForAQuickTakeover) {
+  ApplyExperiment();
+  StartOperator(ns_ + "-a");
+  auto holder = [&] {
+    auto lease = client_->Get(kube::resources::kLeases, "runledger-system", ns_);
+    return lease.ok() ? kube::StringField(kube::ObjectField(*lease, "spec"), "holderIdentity")
+                      : std::string("?");
+  };
+  ASSERT_TRUE(Eventually([&] { return holder() == ns_ + "-a"; }));
+  StartOperator(ns_ + "-b");
+  ASSERT_EQ(e2e::Run({SourceDir() + "/e2e/operator", "down", ns_ + "-a"}).exit_code, 0);
+  EXPECT_NE(
+      e2e::Run({SourceDir() + "/e2e/operator", "logs", ns_ + "-a"}).out.find("released the lease"),
+      std::string::npos);
+  // Well under the 15 s a killed leader's lease takes to expire.
+  ASSERT_TRUE(Eventually([&] { return holder() == ns_ + "-b"; }, seconds(8)));
+}
+
+TEST_F(OperatorTest, MetricsParseAndCountReconciles) {
+  StartOperator(ns_);
+  ApplyExperiment();
+  Apply(RunYaml("r-metrics"));
+  ASSERT_TRUE(Eventually([&] { return Phase("r-metrics") == "Succeeded"; }, seconds(60)));
+  const std::string port =
+      Trimmed(e2e::Run({SourceDir() + "/e2e/operator", "port", ns_, "metrics"}).out);
+  const std::string python = Trimmed(e2e::Run({SourceDir() + "/e2e/python"}).out);
+  // prometheus_client's own parser reads the exposition.
+  auto parsed = e2e::Run({python, "-c",
+                          R"(
+import sys, urllib.request
+from prometheus_client.parser import text_string_to_metric_families
+text = urllib.request.urlopen("http://127.0.0.1:)" +
+                              port + R"(/metrics").read().decode()
+total = 0
+names = set()
+for family in text_string_to_metric_families(text):
+    names.add(family.name)
+    for s in family.samples:
+        if s.name == "controller_runtime_reconcile_total" and s.labels["controller"] == "trainingrun":
+            total += s.value
+need = {"controller_runtime_reconcile", "workqueue_adds", "rest_client_requests",
+        "leader_election_master_status", "process_resident_memory_bytes"}
+missing = need - names
+print(int(total), ",".join(sorted(missing)))
+)"});
+  ASSERT_EQ(parsed.exit_code, 0) << parsed.err;
+  int total = 0;
+  char missing[256] = {};
+  std::sscanf(parsed.out.c_str(), "%d %255s", &total, missing);
+  EXPECT_GE(total, 3) << parsed.out;
+  EXPECT_STREQ(missing, "") << parsed.out;
+}
+
+TEST_F(OperatorTest, ReadyzTurnsReadyAfterTheCachesSync) {
+  StartOperator(ns_);  // `up` itself waits for /readyz.
+  const std::string port =
+      Trimmed(e2e::Run({SourceDir() + "/e2e/operator", "port", ns_, "probe"}).out);
+  auto ready = e2e::Run({"curl", "-sf", "http://127.0.0.1:" + port + "/readyz"});
+  EXPECT_EQ(ready.exit_code, 0);
+  EXPECT_EQ(Trimmed(ready.out), "ok");
+  auto health = e2e::Run({"curl", "-sf", "http://127.0.0.1:" + port + "/healthz"});
+  EXPECT_EQ(health.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace runledger::e2e
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new runledger::e2e::GitServer);
+  return RUN_ALL_TESTS();
+}
