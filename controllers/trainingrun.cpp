@@ -253,8 +253,12 @@ class Decider {
                               o_.source->error.message();
       Stall("SourceUnresolved", msg);
       Event(runtime::EventType::kWarning, "Resolve", "SourceUnresolved", msg);
-      // Retried with backoff: a remote may come back, a ref may be pushed.
-      plan_.result = Status(Code::kUnavailable, msg);
+      // A malformed URL or a short SHA never resolves: terminal. Anything
+      // else is retried with backoff: a remote may come back, a ref may be
+      // pushed, a Secret may be fixed.
+      plan_.result = o_.source->error.code() == Code::kInvalidArgument
+                         ? FailedPrecondition(msg)
+                         : Status(Code::kUnavailable, msg);
       return false;
     } else {
       commit = o_.source->commit;
@@ -414,6 +418,18 @@ class Decider {
 };
 
 }  // namespace
+
+json RejectedJobStatus(json status, const std::string& message, Clock::SystemTime now) {
+  status.erase("jobName");
+  json& conditions = status["conditions"];
+  const int64_t generation = kube::IntField(status, "observedGeneration").value_or(0);
+  (void)runtime::SetCondition(conditions, {kReady, "False", "JobRejected", message, generation},
+                              now);
+  (void)runtime::RemoveCondition(conditions, kReconciling);
+  (void)runtime::SetCondition(conditions, {kStalled, "True", "JobRejected", message, generation},
+                              now);
+  return status;
+}
 
 std::string RunId(const json& run) { return UidHex(run); }
 

@@ -15,7 +15,8 @@
 //   2. the revision is resolved to a commit and the dataset to a snapshot,
 //      and both are written to status (never resolved again);
 //   3. the token Secret is created and its hash written to status;
-//   4. the Job (deterministic name: the run's) is created;
+//   4. the Job (deterministic name: the run's) is created, then its name
+//      written to status;
 //   5. the phase follows the Job and its pods.
 #pragma once
 
@@ -102,6 +103,11 @@ bool NeedsDatasetResolution(const nlohmann::json& run);
 
 TrainingRunPlan DecideTrainingRun(const TrainingRunObserved& observed,
                                   const TrainingRunConfig& config);
+
+// `status` (as planned with a Job) changed to say the API server refused
+// the Job with `message`: no jobName, Stalled with reason JobRejected.
+nlohmann::json RejectedJobStatus(nlohmann::json status, const std::string& message,
+                                 Clock::SystemTime now);
 
 // The stable run id: the run's UID without dashes (32 hex digits, the shape
 // of an MLflow run_id).

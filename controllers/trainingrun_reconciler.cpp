@@ -102,23 +102,29 @@ Result<runtime::Action> TrainingRunReconciler::Reconcile(const runtime::Reconcil
     RETURN_IF_ERROR(CreateTokenSecret(*plan.token_secret, status));
     plan.status = std::move(status);
   }
+  // The Job before the status that names it: a crash in between leaves a
+  // Job the next pass adopts (deterministic name), never a status claiming
+  // a Job that does not exist.
+  if (plan.job) {
+    auto created = d_.client.Create(kube::resources::kJobs, ns, *plan.job);
+    if (!created.ok() && created.status().code() != Code::kAlreadyExists) {
+      const Status& s = created.status();
+      if (s.code() != Code::kInvalidArgument) return s.WithContext("creating Job");
+      // The API server refused the pod template: a spec error, on the run.
+      const std::string msg = "the API server refused the run's Job: " + s.message();
+      plan.status =
+          RejectedJobStatus(plan.status.value_or(ObjectField(o.run, "status")), msg, o.now);
+      plan.result = FailedPrecondition(msg);
+      plan.events.push_back({runtime::EventType::kWarning, "Launch", "JobRejected", msg});
+    } else if (d_.after_job_created) {
+      d_.after_job_created();
+    }
+  }
   if (plan.status && *plan.status != ObjectField(o.run, "status")) {
     json updated = o.run;
     updated["status"] = *plan.status;
     auto written = d_.client.Update(kube::resources::kTrainingRuns, ns, updated, "status");
     if (!written.ok()) return written.status().WithContext("writing status");
-  }
-  if (plan.job) {
-    auto created = d_.client.Create(kube::resources::kJobs, ns, *plan.job);
-    if (!created.ok() && created.status().code() != Code::kAlreadyExists) {
-      const Status& s = created.status();
-      if (s.code() == Code::kInvalidArgument) {
-        // The API server refused the pod template: say so on the run.
-        d_.events.Emit(o.run, runtime::EventType::kWarning, "Launch", "JobRejected", s.message());
-      }
-      return s.WithContext("creating Job");
-    }
-    if (d_.after_job_created) d_.after_job_created();
   }
   for (const auto& e : plan.events) d_.events.Emit(o.run, e.type, e.action, e.reason, e.note);
   if (!plan.result.ok()) return plan.result;

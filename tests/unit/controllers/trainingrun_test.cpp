@@ -337,3 +337,26 @@ TEST(RedactUrlTest, DropsUserinfoOnly) {
 
 }  // namespace
 }  // namespace runledger::controllers
+
+namespace runledger::controllers {
+namespace {
+
+TEST(RejectedJobStatusTest, DropsTheJobNameAndStalls) {
+  nlohmann::json status = {{"jobName", "r1"}, {"observedGeneration", 1}};
+  auto out = RejectedJobStatus(status, "spec.template.spec.volumes: bad", FakeClock().SystemNow());
+  EXPECT_FALSE(out.contains("jobName"));
+  bool stalled = false;
+  for (const auto& c : out["conditions"]) {
+    if (c["type"] == "Stalled" && c["reason"] == "JobRejected") stalled = true;
+  }
+  EXPECT_TRUE(stalled) << out.dump();
+}
+
+TEST(DecideTrainingRunTest, MalformedRevisionIsTerminal) {
+  auto o = Observed();
+  o.source = SourceLookup{InvalidArgument("a short SHA cannot be resolved"), "", ""};
+  EXPECT_EQ(DecideTrainingRun(o, {}).result.code(), Code::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace runledger::controllers
