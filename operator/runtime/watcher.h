@@ -64,7 +64,8 @@ struct WatcherEvent {
 
 struct WatcherOptions {
   int64_t page_size = 500;
-  std::chrono::seconds watch_timeout{300};  // Passed on; the client may shorten it.
+  // Passed on; the client draws the real timeout from [t/2, t] (5-10 min).
+  std::chrono::seconds watch_timeout{600};
   Backoff backoff{std::chrono::milliseconds(800), std::chrono::seconds(30), 2.0, 1.0};
   std::chrono::seconds backoff_reset{120};
 };
