@@ -5,6 +5,8 @@
 # clone on this machine shares one build. Prints the bin directory.
 #
 # First build on 2 cores: about 15 minutes; later builds reuse the cache.
+# With --check it never builds: it prints the bin directory if the tools are
+# there and otherwise fails with a message saying to run e2e/setup.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache_root="${RUNLEDGER_CACHE:-$HOME/.cache/runledger}"
@@ -18,6 +20,10 @@ if [[ -f "$bin/.complete" ]]; then
   touch "$bin/.complete"  # Marks the build as in use (see the clean-up below).
   echo "$bin"
   exit 0
+fi
+if [[ "${1:-}" == "--check" ]]; then
+  echo "the pinned Kubernetes tools are not built yet: run e2e/setup (about 15 minutes the first time)" >&2
+  exit 1
 fi
 mkdir -p "$bin"
 # Two callers (say a demo and a test run) must not build into one directory at once.
