@@ -74,7 +74,7 @@ namespace {
 
 // a * b modulo the CRC polynomial, both in the reflected bit order of the
 // CRC register (bit 31 is x^0).
-uint32_t MultModP(uint32_t a, uint32_t b) {
+RUNLEDGER_NO_FUZZ_COVERAGE uint32_t MultModP(uint32_t a, uint32_t b) {
   uint32_t product = 0;
   for (uint32_t m = 1u << 31; m != 0; m >>= 1) {
     if (a & m) product ^= b;
@@ -126,7 +126,9 @@ uint32_t OfSuffix(uint32_t prefix, uint32_t whole, size_t n) {
   return whole ^ MultModP(shift, prefix);
 }
 
-void PrefixValues(const char* data, size_t n, uint32_t* out) {
+namespace {
+
+RUNLEDGER_NO_FUZZ_COVERAGE void PrefixValuesTable(const char* data, size_t n, uint32_t* out) {
   const auto* p = reinterpret_cast<const uint8_t*>(data);
   const auto& t = kTables.t[0];
   uint32_t c = ~0u;  // The register for an empty prefix (Value = ~c = 0).
@@ -136,5 +138,26 @@ void PrefixValues(const char* data, size_t n, uint32_t* out) {
     out[i + 1] = ~c;
   }
 }
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) RUNLEDGER_NO_FUZZ_COVERAGE void PrefixValuesHardware(
+    const char* data, size_t n, uint32_t* out) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data);
+  uint32_t c = ~0u;
+  out[0] = 0;
+  for (size_t i = 0; i < n; ++i) {
+    c = __builtin_ia32_crc32qi(c, p[i]);
+    out[i + 1] = ~c;
+  }
+}
+const auto kPrefixValues =
+    __builtin_cpu_supports("sse4.2") ? PrefixValuesHardware : PrefixValuesTable;
+#else
+constexpr auto kPrefixValues = PrefixValuesTable;
+#endif
+
+}  // namespace
+
+void PrefixValues(const char* data, size_t n, uint32_t* out) { kPrefixValues(data, n, out); }
 
 }  // namespace runledger::store::crc32c

@@ -2,7 +2,8 @@
 #include "store/wal_record.h"
 
 #include <algorithm>
-#include <vector>
+#include <cstring>
+#include <memory>
 
 #include "store/coding.h"
 #include "store/crc32c.h"
@@ -46,8 +47,9 @@ bool SegmentReader::PlausibleHeaderAt(uint64_t pos, uint8_t* type, size_t* len) 
   if (avail < kHeaderSize || block_left < kHeaderSize) return false;
   const char* h = data_.data() + pos;
   *type = static_cast<uint8_t>(h[6]);
-  *len = static_cast<uint8_t>(h[4]) | (static_cast<size_t>(static_cast<uint8_t>(h[5])) << 8);
+  // The type first: it alone rules out nearly every offset of a scan.
   if (*type == kZeroType || *type > kMaxRecordType) return false;
+  *len = static_cast<uint8_t>(h[4]) | (static_cast<size_t>(static_cast<uint8_t>(h[5])) << 8);
   if (kHeaderSize + *len > block_left || kHeaderSize + *len > avail) return false;
   // The writer splits a record only where a block is full, so a FIRST or
   // MIDDLE fragment always ends exactly at its block's end.
@@ -102,20 +104,40 @@ uint64_t SegmentReader::FindValidFragment(uint64_t from) const {
   uint64_t block_start = from / kBlockSize * kBlockSize;
   uint64_t block_end = std::min<uint64_t>(block_start + kBlockSize, data_.size());
   // A fragment's checksum covers its type byte and payload, which are
-  // contiguous. With the CRC of every prefix of the block, the checksum of
-  // a candidate at any offset costs O(log length) instead of a pass over
-  // its payload, so scanning a bad block is linear, not quadratic.
-  if (block_end > from) {
-    std::vector<uint32_t> prefix(block_end - block_start + 1);
-    crc32c::PrefixValues(data_.data() + block_start, block_end - block_start, prefix.data());
-    for (uint64_t p = from; p < block_end; ++p) {
-      size_t len;
-      uint8_t type;
-      if (!PlausibleHeaderAt(p, &type, &len)) continue;
-      uint64_t begin = p + kHeaderSize - 1 - block_start, end = begin + 1 + len;
-      uint32_t crc = crc32c::OfSuffix(prefix[begin], prefix[end], 1 + len);
-      if (crc32c::Unmask(LoadFixed32(data_.data() + p)) == crc) return p;
+  // contiguous. With the CRC of every prefix of the rest of the block, the
+  // checksum of a candidate costs one table lookup and one multiplication
+  // (crc32c::OfSuffix) instead of a pass over its payload, so scanning a bad
+  // block is linear, not quadratic. Candidates are the offsets whose type
+  // byte (header byte 6) is a known type, found with memchr per type and
+  // visited in order.
+  const char* base = data_.data();
+  const char* next[kMaxRecordType];
+  auto find = [&](uint64_t at, uint8_t type) -> const char* {
+    if (at >= block_end) return nullptr;
+    return static_cast<const char*>(std::memchr(base + at, type, block_end - at));
+  };
+  for (uint8_t t = 1; t <= kMaxRecordType; ++t) next[t - 1] = find(from + 6, t);
+  std::unique_ptr<uint32_t[]> prefix;  // Made at the first plausible candidate.
+  while (true) {
+    int best = -1;
+    for (int i = 0; i < kMaxRecordType; ++i) {
+      if (next[i] != nullptr && (best < 0 || next[i] < next[best])) best = i;
     }
+    if (best < 0) break;
+    const char* type_byte = next[best];
+    next[best] = find(static_cast<uint64_t>(type_byte - base) + 1, static_cast<uint8_t>(best + 1));
+    uint64_t p = static_cast<uint64_t>(type_byte - base) - 6;
+    size_t len;
+    uint8_t type;
+    if (!PlausibleHeaderAt(p, &type, &len)) continue;
+    if (!prefix) {
+      // From `from` on: every candidate's checksummed bytes lie after it.
+      prefix = std::make_unique_for_overwrite<uint32_t[]>(block_end - from + 1);
+      crc32c::PrefixValues(base + from, block_end - from, prefix.get());
+    }
+    uint64_t begin = p + kHeaderSize - 1 - from, end = begin + 1 + len;
+    uint32_t crc = crc32c::OfSuffix(prefix[begin], prefix[end], 1 + len);
+    if (crc32c::Unmask(LoadFixed32(base + p)) == crc) return p;
   }
   for (uint64_t p = block_end; p < data_.size(); p += kBlockSize) {
     if (ValidFragmentAt(p)) return p;
