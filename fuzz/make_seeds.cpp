@@ -1,13 +1,16 @@
-// Writes seed inputs for the fuzz targets: real WAL segments and chunks.
-//   make_seeds OUT_DIR   (creates OUT_DIR/wal and OUT_DIR/chunk)
+// Writes seed inputs for the fuzz targets: real WAL segments, chunks and
+// metric manifests.
+//   make_seeds OUT_DIR   (creates OUT_DIR/wal, OUT_DIR/chunk, OUT_DIR/manifest)
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "store/batch_codec.h"
 #include "store/chunk.h"
+#include "store/manifest.h"
 #include "store/wal_record.h"
 
 using namespace runledger::store;
@@ -33,6 +36,7 @@ int main(int argc, char** argv) {
   std::filesystem::path out = argv[1];
   std::filesystem::create_directories(out / "wal");
   std::filesystem::create_directories(out / "chunk");
+  std::filesystem::create_directories(out / "manifest");
   int n = 0;
   for (int points : {0, 1, 20, 3000}) {
     std::string segment;
@@ -60,6 +64,31 @@ int main(int argc, char** argv) {
     }
     std::sort(s.samples.begin(), s.samples.end(), HistoryLess);
     Write(out / "chunk" / ("chunk-" + std::to_string(n++)), EncodeChunk({s, Series{"empty", {}}}));
+  }
+  n = 0;
+  for (int runs : {0, 1, 3}) {
+    Manifest m;
+    m.generation = 7 + runs;
+    m.compacted_through = 12 + runs;
+    for (int r = 0; r < runs; ++r) {
+      auto index = std::make_shared<RunIndex>();
+      for (int c = 0; c <= r; ++c) {
+        index->chunks.push_back(
+            ChunkRef{"metrics/runs/run-" + std::to_string(r) + "/000" + std::to_string(c) + ".rlc",
+                     uint64_t(1000 + c), uint64_t(64 * (c + 1)), -c, 10 * c});
+      }
+      Summary sum;
+      for (int i = 0; i < 5; ++i) sum.Add(Sample{i, 1700000000000 + i, i == 3 ? nan : 0.5 * i});
+      index->keys["loss"] = sum;
+      index->keys["acc"] = Summary{};
+      m.runs["run-" + std::to_string(r)] = index;
+    }
+    for (int i = 0; i < runs * 2; ++i) {
+      m.recent_ids.push_back(IdEntry{0x1234u + uint64_t(i), 0xfeedu * uint64_t(i), 1700000000000});
+    }
+    // Seeds with an even first byte: "RLM1" starts with 'R' (0x52), so the
+    // harness fixes their checksum; all are valid anyway.
+    Write(out / "manifest" / ("manifest-" + std::to_string(n++)), EncodeManifest(m));
   }
   return 0;
 }
