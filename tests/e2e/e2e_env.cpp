@@ -1,5 +1,7 @@
 #include "e2e_env.h"
 
+#include "base/strings.h"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,11 +22,6 @@ std::string Slurp(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 }  // namespace
@@ -73,7 +70,7 @@ const kube::Config& ClusterConfig() {
     if (const char* env = std::getenv("RUNLEDGER_KUBECONFIG")) {
       path = env;
     } else {
-      path = Trim(Run({SourceDir() + "/e2e/cluster", "kubeconfig"}).out);
+      path = std::string(TrimSpace(Run({SourceDir() + "/e2e/cluster", "kubeconfig"}).out));
     }
     auto c = kube::LoadKubeconfig(path);
     if (!c.ok()) {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/strings.h"
 #include "e2e_env.h"
 #include "kube/json_fields.h"
 
@@ -22,10 +23,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
+std::string Trimmed(const std::string& s) { return std::string(TrimSpace(s)); }
 
 // A bare repository with a main branch, served over smart HTTP for the
 // whole test binary.
