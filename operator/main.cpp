@@ -206,7 +206,8 @@ int Run(const app::OperatorConfig& cfg) {
   const auto grace = std::chrono::seconds(cfg.shutdown_grace_seconds);
   const bool runs_drained = run_controller.Stop(grace);
   const bool experiments_drained = exp_controller.Stop(grace);
-  if (!runs_drained || !experiments_drained) log.Warn("some reconciles were still running at the end of the grace period");
+  if (!runs_drained || !experiments_drained)
+    log.Warn("some reconciles were still running at the end of the grace period");
   if (elector_thread.joinable()) {
     elector_thread.request_stop();  // Releases the Lease.
     elector_thread.join();

@@ -1,7 +1,5 @@
 #include "e2e_env.h"
 
-#include "base/strings.h"
-
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +11,8 @@
 #include <random>
 #include <sstream>
 #include <thread>
+
+#include "base/strings.h"
 
 namespace runledger::e2e {
 namespace {
