@@ -20,7 +20,6 @@
 //   5. the phase follows the Job and its pods.
 #pragma once
 
-#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -92,7 +91,6 @@ struct TrainingRunPlan {
   // What the reconcile returns after acting: OK, a terminal error (bad spec,
   // already surfaced as a condition) or a transient one (retry with backoff).
   Status result;
-  std::optional<std::chrono::nanoseconds> requeue_after;
 };
 
 // True when the run still needs its git revision resolved: it has a source,

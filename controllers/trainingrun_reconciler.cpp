@@ -128,7 +128,6 @@ Result<runtime::Action> TrainingRunReconciler::Reconcile(const runtime::Reconcil
   }
   for (const auto& e : plan.events) d_.events.Emit(o.run, e.type, e.action, e.reason, e.note);
   if (!plan.result.ok()) return plan.result;
-  if (plan.requeue_after) return runtime::Action::RequeueAfter(*plan.requeue_after);
   return runtime::Action::Done();
 }
 

@@ -16,11 +16,6 @@ Informer::~Informer() { Stop(); }
 
 void Informer::AddHandler(Handler handler) { handlers_.push_back(std::move(handler)); }
 
-Status Informer::LastError() const {
-  MutexLock lock(mu_);
-  return last_error_;
-}
-
 void Informer::Start() {
   if (thread_.joinable()) return;
   thread_ = std::jthread([this](std::stop_token stop) {
@@ -31,10 +26,6 @@ void Informer::Start() {
     auto sink = [&](WatcherEvent event) { cache_.Apply(event, notify); };
     while (auto delay = watcher.Step(sink, stop)) {
       const Status& error = watcher.last_error();
-      {
-        MutexLock lock(mu_);
-        last_error_ = error;
-      }
       if (!error.ok()) {
         spdlog::warn("informer={} phase={} retry_in_ms={} error=\"{}\"", name_,
                      PhaseName(watcher.phase()),

@@ -40,8 +40,6 @@ class Informer {
   void Start();
   void Stop();
   bool Synced() const { return cache_.Synced(); }
-  // The watcher's last error, for /readyz and logs (OK when healthy).
-  Status LastError() const;
 
  private:
   const std::string name_;
@@ -52,8 +50,6 @@ class Informer {
   Cache cache_;
   std::vector<Handler> handlers_;
   std::jthread thread_;
-  mutable Mutex mu_;
-  Status last_error_ GUARDED_BY(mu_);
 };
 
 }  // namespace runledger::runtime

@@ -165,11 +165,6 @@ bool WorkQueue::WaitIdle(std::chrono::nanoseconds timeout) {
   return cv_.wait_for(mu_, timeout, [this]() REQUIRES(mu_) { return processing_.empty(); });
 }
 
-bool WorkQueue::ShuttingDown() const {
-  MutexLock lock(mu_);
-  return shutting_down_;
-}
-
 size_t WorkQueue::Len() const {
   MutexLock lock(mu_);
   return queue_.size();

@@ -75,7 +75,6 @@ class WorkQueue {
   // After ShutDown: waits until no key is being worked on or `timeout` passes
   // (on the real clock: this bounds a process's exit); true when idle.
   bool WaitIdle(std::chrono::nanoseconds timeout);
-  bool ShuttingDown() const;
 
   // Keys queued and ready (not delayed, not in flight).
   size_t Len() const;
