@@ -16,6 +16,7 @@
 #include "base/strings.h"
 #include "e2e_env.h"
 #include "kube/json_fields.h"
+#include "tcp_proxy.h"
 
 namespace runledger::e2e {
 namespace {
@@ -340,6 +341,55 @@ print(int(total), ",".join(sorted(missing)))
   std::sscanf(parsed.out.c_str(), "%d %255s", &total, missing);
   EXPECT_GE(total, 3) << parsed.out;
   EXPECT_STREQ(missing, "") << parsed.out;
+}
+
+// etcd forgets the revisions before `revision`: watches from them expire.
+void CompactEtcdToNow() {
+  const std::string etcd = Trimmed(e2e::Run({SourceDir() + "/e2e/cluster", "etcd-url"}).out);
+  auto range =
+      e2e::Run({"curl", "-sf", "-X", "POST", etcd + "/v3/kv/range", "-d", R"({"key":"AA=="})"});
+  ASSERT_EQ(range.exit_code, 0) << range.err;
+  const std::string revision = json::parse(range.out)["header"]["revision"];
+  auto compact = e2e::Run({"curl", "-sf", "-X", "POST", etcd + "/v3/kv/compaction", "-d",
+                           json{{"revision", revision}, {"physical", true}}.dump()});
+  ASSERT_EQ(compact.exit_code, 0) << compact.err;
+}
+
+// The API server serves TrainingRun watches from etcd (e2e/cluster turns
+// their watch cache off), so a watch resumed from a compacted revision gets
+// 410 Gone, as it does behind any API server once the window is passed.
+TEST_F(OperatorTest, WatchExpiredByEtcdCompactionRelistsAndConverges) {
+  const std::string server = ClusterConfig().server;  // https://127.0.0.1:PORT
+  const uint16_t api_port = std::stoi(server.substr(server.rfind(':') + 1));
+  TcpProxy proxy("127.0.0.1", api_port);
+  StartOperator(ns_, {"RUNLEDGER_API_SERVER=https://127.0.0.1:" + std::to_string(proxy.port())});
+  ApplyExperiment();
+  Apply(RunYaml("r-before", R"({kwok.runledger.dev/hold: "true"})"));
+  ASSERT_TRUE(Eventually([&] { return Phase("r-before") == "Running"; }, seconds(60)));
+
+  // While the operator is cut off (shorter than its 10 s renew deadline, so
+  // it stays leader): one run is deleted and one created, and etcd compacts
+  // the revisions its watch would resume from.
+  proxy.Cut();
+  ASSERT_EQ(Kubectl({"delete", "trainingrun", "r-before", "-n", ns_, "--wait=false"}).exit_code, 0);
+  Apply(RunYaml("r-during", R"({kwok.runledger.dev/hold: "true"})"));
+  CompactEtcdToNow();
+  proxy.Restore();
+
+  // The missed create is reconciled...
+  ASSERT_TRUE(Eventually([&] { return Phase("r-during") == "Running"; }, seconds(60)));
+  // ...and the missed delete is noticed: the cache holds only r-during.
+  const std::string port =
+      Trimmed(e2e::Run({SourceDir() + "/e2e/operator", "port", ns_, "metrics"}).out);
+  auto cached_runs = [&] {
+    auto m = e2e::Run({"curl", "-sf", "http://127.0.0.1:" + port + "/metrics"});
+    const std::string name = "runledger_cache_objects_trainingruns ";
+    auto at = m.out.find("\n" + name);
+    return at == std::string::npos ? -1.0 : std::stod(m.out.substr(at + 1 + name.size()));
+  };
+  ASSERT_TRUE(Eventually([&] { return cached_runs() == 1; }, seconds(30))) << cached_runs();
+  const std::string log = e2e::Run({SourceDir() + "/e2e/operator", "logs", ns_}).out;
+  EXPECT_NE(log.find("too old"), std::string::npos) << "the watch never expired; log:\n" << log;
 }
 
 TEST_F(OperatorTest, ReadyzTurnsReadyAfterTheCachesSync) {
