@@ -3,8 +3,8 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <cstdio>
 
+#include "base/encoding.h"
 #include "controllers/trainingrun_job.h"
 #include "kube/json_fields.h"
 #include "runtime/conditions.h"
@@ -436,13 +436,7 @@ std::string RunId(const json& run) { return UidHex(run); }
 std::string TokenHash(const std::string& token) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
-  std::string out = "sha256:";
-  char hex[3];
-  for (unsigned char b : digest) {
-    std::snprintf(hex, sizeof hex, "%02x", b);
-    out += hex;
-  }
-  return out;
+  return "sha256:" + HexEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
 }
 
 bool NeedsSourceResolution(const json& run) {

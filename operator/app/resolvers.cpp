@@ -2,8 +2,7 @@
 
 #include <openssl/rand.h>
 
-#include <cstdio>
-
+#include "base/encoding.h"
 #include "kube/json_fields.h"
 #include "kube/secret_data.h"
 #include "source/dataset.h"
@@ -53,13 +52,7 @@ std::function<controllers::DatasetLookup(const json&)> DatasetResolver() {
 std::string NewToken() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // No entropy: nothing is safe.
-  std::string out;
-  char hex[3];
-  for (unsigned char b : bytes) {
-    std::snprintf(hex, sizeof hex, "%02x", b);
-    out += hex;
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<char*>(bytes), sizeof bytes));
 }
 
 }  // namespace runledger::app

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/encoding.h"
 #include "base/file.h"
 #include "base/strings.h"
 #include "kube/secret_data.h"

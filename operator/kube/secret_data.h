@@ -1,4 +1,4 @@
-// Base64, and reading a Secret's values (its `data` holds them base64-encoded).
+// Reading a Secret's values (its `data` holds them base64-encoded).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,10 +8,6 @@
 #include "base/status.h"
 
 namespace runledger::kube {
-
-// Decodes standard base64 (Secret data, kubeconfig *-data fields);
-// whitespace is ignored. InvalidArgument when malformed.
-Result<std::string> DecodeBase64(std::string in);
 
 // The decoded value of `key` in `secret`'s data; "" when absent or not
 // valid base64.

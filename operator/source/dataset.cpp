@@ -13,6 +13,8 @@
 #include <memory>
 #include <vector>
 
+#include "base/encoding.h"
+
 namespace runledger::source {
 namespace {
 
@@ -37,13 +39,7 @@ std::string FinishHex(EVP_MD_CTX* ctx) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx, md, &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 15]);
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<char*>(md), len));
 }
 
 int HexValue(char c) {

@@ -6,6 +6,8 @@
 
 #include <cctype>
 
+#include "base/encoding.h"
+
 namespace runledger::source {
 namespace {
 
@@ -46,55 +48,20 @@ bool HashedMatches(std::string_view pattern, const std::string& name) {
   std::string_view rest = pattern.substr(3);
   size_t bar = rest.find('|');
   if (bar == std::string_view::npos) return false;
-  std::string salt, hash;
-  if (!DecodeBase64(rest.substr(0, bar), salt) || !DecodeBase64(rest.substr(bar + 1), hash)) {
-    return false;
-  }
+  auto salt = DecodeBase64(rest.substr(0, bar));
+  auto hash = DecodeBase64(rest.substr(bar + 1));
+  if (!salt.ok() || !hash.ok()) return false;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
-  if (HMAC(EVP_sha1(), salt.data(), static_cast<int>(salt.size()),
+  if (HMAC(EVP_sha1(), salt->data(), static_cast<int>(salt->size()),
            reinterpret_cast<const unsigned char*>(name.data()), name.size(), mac,
            &mac_len) == nullptr) {
     return false;
   }
-  return hash.size() == mac_len && hash == std::string(reinterpret_cast<char*>(mac), mac_len);
+  return *hash == std::string_view(reinterpret_cast<char*>(mac), mac_len);
 }
 
 }  // namespace
-
-bool DecodeBase64(std::string_view in, std::string& out) {
-  out.clear();
-  unsigned int buffer = 0;
-  int bits = 0;
-  size_t i = 0;
-  for (; i < in.size() && in[i] != '='; ++i) {
-    char c = in[i];
-    int v;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      v = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      v = c - '0' + 52;
-    } else if (c == '+') {
-      v = 62;
-    } else if (c == '/') {
-      v = 63;
-    } else {
-      return false;
-    }
-    buffer = (buffer << 6) | static_cast<unsigned int>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  for (; i < in.size(); ++i) {
-    if (in[i] != '=') return false;
-  }
-  return true;
-}
 
 Result<KnownHosts> KnownHosts::Parse(std::string_view text) {
   KnownHosts out;
@@ -131,10 +98,12 @@ Result<KnownHosts> KnownHosts::Parse(std::string_view text) {
       }
       hosts = comma == std::string_view::npos ? std::string_view() : hosts.substr(comma + 1);
     }
-    if (!DecodeBase64(fields[2], entry.key_blob) || entry.key_blob.empty()) {
+    auto key_blob = DecodeBase64(fields[2]);
+    if (!key_blob.ok() || key_blob->empty()) {
       return InvalidArgument("known_hosts line " + std::to_string(line_number) +
                              ": the key is not base64");
     }
+    entry.key_blob = std::move(*key_blob);
     out.entries_.push_back(std::move(entry));
   }
   return out;

@@ -48,7 +48,4 @@ class KnownHosts {
   std::vector<Entry> entries_;
 };
 
-// Decodes standard base64 (padding optional). False on any other character.
-bool DecodeBase64(std::string_view in, std::string& out);
-
 }  // namespace runledger::source
