@@ -1,0 +1,96 @@
+#include "capture/args.h"
+
+#include <charconv>
+
+namespace runledger::capture {
+
+namespace {
+
+// "--name=value" or "--name value"; advances `i` past a separate value.
+Result<std::string> OptionValue(const std::vector<std::string>& args, size_t& i,
+                                const std::string& name) {
+  const std::string& arg = args[i];
+  if (arg.size() > name.size() && arg[name.size()] == '=') return arg.substr(name.size() + 1);
+  if (i + 1 >= args.size()) return InvalidArgument(name + " needs a value");
+  return args[++i];
+}
+
+bool IsOption(const std::string& arg, const std::string& name) {
+  return arg == name || (arg.starts_with(name) && arg[name.size()] == '=');
+}
+
+}  // namespace
+
+const char* UsageText() {
+  return "usage: runledger-capture [options] -- <command> [args...]\n"
+         "       runledger-capture --install <dest>\n"
+         "       runledger-capture --version | --help\n"
+         "\n"
+         "Runs <command> with signals forwarded and stdout/stderr passed through,\n"
+         "records the container's environment, writes a summary to the termination\n"
+         "message, and exits with the command's exit status (125: its own failure).\n"
+         "\n"
+         "  --termination-log=PATH  summary destination (default /dev/termination-log,\n"
+         "                          or $RUNLEDGER_TERMINATION_LOG)\n"
+         "  --probe-wait=SECONDS    wait this long for the probes after the command ends\n"
+         "                          (default 10)\n"
+         "  --no-probes             no probes and no summary ($RUNLEDGER_CAPTURE_PROBES=off)\n"
+         "  --install DEST          copy this binary to DEST (for an init container)\n";
+}
+
+Result<Options> ParseArgs(const std::vector<std::string>& args,
+                          const std::function<std::optional<std::string>(const char*)>& getenv) {
+  Options o;
+  if (auto path = getenv("RUNLEDGER_TERMINATION_LOG"); path && !path->empty()) {
+    o.termination_log = *path;
+  }
+  if (auto probes = getenv("RUNLEDGER_CAPTURE_PROBES"); probes && *probes == "off") {
+    o.probes = false;
+  }
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      ++i;
+      break;
+    }
+    if (arg.empty() || arg[0] != '-') break;  // the command starts here
+    if (arg == "--version") {
+      o.mode = Options::Mode::kVersion;
+      return o;
+    }
+    if (arg == "--help" || arg == "-h") {
+      o.mode = Options::Mode::kHelp;
+      return o;
+    }
+    if (arg == "--no-probes") {
+      o.probes = false;
+    } else if (IsOption(arg, "--install")) {
+      ASSIGN_OR_RETURN(o.install_dest, OptionValue(args, i, "--install"));
+      if (o.install_dest.empty()) return InvalidArgument("--install needs a destination path");
+      o.mode = Options::Mode::kInstall;
+    } else if (IsOption(arg, "--termination-log")) {
+      ASSIGN_OR_RETURN(o.termination_log, OptionValue(args, i, "--termination-log"));
+    } else if (IsOption(arg, "--probe-wait")) {
+      ASSIGN_OR_RETURN(std::string v, OptionValue(args, i, "--probe-wait"));
+      double seconds = -1;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+      if (ec != std::errc() || end != v.data() + v.size() || seconds < 0 || seconds > 3600) {
+        return InvalidArgument("--probe-wait: \"" + v + "\" is not a number of seconds (0-3600)");
+      }
+      o.probe_wait = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+    } else {
+      return InvalidArgument("unknown option \"" + arg + "\" (see --help)");
+    }
+  }
+  if (o.mode == Options::Mode::kInstall) {
+    if (i < args.size()) return InvalidArgument("--install takes no command");
+    return o;
+  }
+  o.argv.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  if (o.argv.empty()) return InvalidArgument("no command given: runledger-capture -- <command>");
+  if (o.argv[0].empty()) return InvalidArgument("the command is an empty string");
+  return o;
+}
+
+}  // namespace runledger::capture
