@@ -43,20 +43,25 @@ void TrainingRunReconciler::Watch(runtime::Controller& controller) {
     return {{StringField(meta, "namespace"), run}};
   });
   // A run waiting for its Experiment (or for the Experiment's requirements
-  // to change) is looked at again when the Experiment changes.
+  // to change) is looked at again when the Experiment appears or its spec
+  // changes; its status (counts, written as runs change) does not matter.
   runtime::Cache& runs = d_.runs.cache();
-  controller.Watches(d_.experiments, [&runs](const json& exp) {
-    const json& meta = ObjectField(exp, "metadata");
-    std::vector<runtime::ObjectKey> keys;
-    for (const auto& run : runs.ByIndex(
-             kRunsByExperiment, StringField(meta, "namespace") + "/" + StringField(meta, "name"))) {
-      const json& phase_holder = ObjectField(*run, "status");
-      // Launched runs do not depend on their Experiment any more.
-      if (!StringField(phase_holder, "jobName").empty()) continue;
-      keys.push_back(runtime::ObjectKey::Of(*run));
-    }
-    return keys;
-  });
+  controller.Watches(
+      d_.experiments,
+      [&runs](const json& exp) {
+        const json& meta = ObjectField(exp, "metadata");
+        std::vector<runtime::ObjectKey> keys;
+        for (const auto& run :
+             runs.ByIndex(kRunsByExperiment,
+                          StringField(meta, "namespace") + "/" + StringField(meta, "name"))) {
+          const json& phase_holder = ObjectField(*run, "status");
+          // Launched runs do not depend on their Experiment any more.
+          if (!StringField(phase_holder, "jobName").empty()) continue;
+          keys.push_back(runtime::ObjectKey::Of(*run));
+        }
+        return keys;
+      },
+      runtime::GenerationChanged);
 }
 
 Status TrainingRunReconciler::CreateTokenSecret(const json& secret, json& status) {

@@ -49,16 +49,26 @@ void Controller::Owns(Informer& informer, std::string owner_api_version, std::st
   });
 }
 
-void Controller::Watches(Informer& informer,
-                         std::function<std::vector<ObjectKey>(const json&)> map) {
-  informer.AddHandler([this, map = std::move(map)](const CacheChange& change) {
-    std::vector<ObjectKey> keys = map(*change.new_object);
-    // A change may move an object from one owner to another: tell both.
-    if (change.old_object) {
-      for (auto& k : map(*change.old_object)) keys.push_back(std::move(k));
-    }
-    for (const auto& key : keys) queue_.Add(key.String());
-  });
+bool GenerationChanged(const CacheChange& change) {
+  if (change.type != CacheChange::Type::kUpdated || !change.old_object) return true;
+  auto generation = [](const json& o) {
+    return kube::IntField(kube::ObjectField(o, "metadata"), "generation");
+  };
+  return generation(*change.old_object) != generation(*change.new_object);
+}
+
+void Controller::Watches(Informer& informer, std::function<std::vector<ObjectKey>(const json&)> map,
+                         ChangePredicate predicate) {
+  informer.AddHandler(
+      [this, map = std::move(map), predicate = std::move(predicate)](const CacheChange& change) {
+        if (predicate && !predicate(change)) return;
+        std::vector<ObjectKey> keys = map(*change.new_object);
+        // A change may move an object from one owner to another: tell both.
+        if (change.old_object) {
+          for (auto& k : map(*change.old_object)) keys.push_back(std::move(k));
+        }
+        for (const auto& key : keys) queue_.Add(key.String());
+      });
 }
 
 void Controller::Start() {

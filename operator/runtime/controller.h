@@ -73,6 +73,14 @@ struct ControllerOptions {
 // True for errors no retry can fix (see the contract above).
 bool IsTerminal(const Status& error);
 
+// Which changes of a watched kind are worth a reconcile of what they map to.
+using ChangePredicate = std::function<bool(const CacheChange&)>;
+
+// Creations, deletions and updates that change metadata.generation, i.e.
+// the spec: a status-only write (say, an Experiment's counts) is ignored, as
+// with controller-runtime's GenerationChangedPredicate.
+bool GenerationChanged(const CacheChange& change);
+
 class Controller {
  public:
   Controller(std::string name, ReconcileFunc reconcile, const Clock& clock,
@@ -82,8 +90,11 @@ class Controller {
 
   void For(Informer& informer);
   void Owns(Informer& informer, std::string owner_api_version, std::string owner_kind);
-  void Watches(Informer& informer,
-               std::function<std::vector<ObjectKey>(const nlohmann::json&)> map);
+  // Changes of `informer`'s objects enqueue the keys `map` returns, for
+  // the object's old and new state; only changes `predicate` accepts (all
+  // when empty).
+  void Watches(Informer& informer, std::function<std::vector<ObjectKey>(const nlohmann::json&)> map,
+               ChangePredicate predicate = {});
 
   // Enqueues `key` directly (e.g. from a timer or another component).
   void Enqueue(const ObjectKey& key) { queue_.Add(key.String()); }

@@ -117,5 +117,23 @@ TEST(IsTerminalTest, BadSpecCodesAreTerminal) {
   EXPECT_FALSE(IsTerminal(Status(Code::kConflict, "x")));
 }
 
+ObjectPtr WithGeneration(int generation, const std::string& status) {
+  return std::make_shared<const nlohmann::json>(nlohmann::json{
+      {"metadata", {{"name", "exp"}, {"generation", generation}}}, {"status", {{"x", status}}}});
+}
+
+TEST(GenerationChangedTest, StatusOnlyUpdateIsIgnored) {
+  EXPECT_FALSE(GenerationChanged(
+      {CacheChange::Type::kUpdated, WithGeneration(1, "a"), WithGeneration(1, "b")}));
+}
+
+TEST(GenerationChangedTest, SpecUpdateCreateAndDeleteCount) {
+  EXPECT_TRUE(GenerationChanged(
+      {CacheChange::Type::kUpdated, WithGeneration(1, "a"), WithGeneration(2, "a")}));
+  EXPECT_TRUE(GenerationChanged({CacheChange::Type::kAdded, nullptr, WithGeneration(1, "a")}));
+  EXPECT_TRUE(GenerationChanged(
+      {CacheChange::Type::kDeleted, WithGeneration(1, "a"), WithGeneration(1, "a")}));
+}
+
 }  // namespace
 }  // namespace runledger::runtime
