@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -203,9 +204,15 @@ int Run(const app::OperatorConfig& cfg) {
   int sig = 0;
   sigwait(&signals, &sig);
   log.Info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
-  const auto grace = std::chrono::seconds(cfg.shutdown_grace_seconds);
-  const bool runs_drained = run_controller.Stop(grace);
-  const bool experiments_drained = exp_controller.Stop(grace);
+  // Both controllers stop taking work at once and share one grace period.
+  run_controller.ShutDown();
+  exp_controller.ShutDown();
+  const auto deadline = clock.SteadyNow() + std::chrono::seconds(cfg.shutdown_grace_seconds);
+  auto remaining = [&] {
+    return std::max<std::chrono::nanoseconds>(deadline - clock.SteadyNow(), {});
+  };
+  const bool runs_drained = run_controller.Stop(remaining());
+  const bool experiments_drained = exp_controller.Stop(remaining());
   if (!runs_drained || !experiments_drained)
     log.Warn("some reconciles were still running at the end of the grace period");
   if (elector_thread.joinable()) {

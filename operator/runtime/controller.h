@@ -100,6 +100,9 @@ class Controller {
   void Enqueue(const ObjectKey& key) { queue_.Add(key.String()); }
 
   void Start();
+  // Stops taking work; reconciles in flight go on. Lets a process stop
+  // several controllers at once, then wait for them under one deadline.
+  void ShutDown() { queue_.ShutDown(); }
   // Stops taking work and waits up to `grace` for reconciles in flight.
   // Returns false if some were still running when the grace ran out.
   bool Stop(std::chrono::nanoseconds grace = std::chrono::seconds(30));
