@@ -35,10 +35,11 @@ Result<CommandResult> RunCommand(const CommandOptions& options, const Clock& clo
 
   SpawnOptions spawn;
   spawn.argv = options.argv;
-  spawn.stdin_fd = null.fd;
+  spawn.stdin_fd = null.fd;  // -1 without /dev/null: the caller's stdin
   spawn.stdout_fd = write_end.fd;
   spawn.stderr_fd = options.merge_stderr ? write_end.fd : null.fd;
   spawn.new_process_group = true;
+  spawn.die_with_parent = true;
   ASSIGN_OR_RETURN(pid_t pid, Spawn(spawn));
   close(write_end.fd);
   write_end.fd = -1;

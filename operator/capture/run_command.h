@@ -1,10 +1,12 @@
 // RunCommand runs a probe's helper command (python3, nvidia-smi) with a
 // deadline and collects its output, for the environment probes.
 //
-// The command runs in a process group of its own with stdin from
+// The command runs in a process group of its own with stdin (and stderr,
+// unless merged) on /dev/null, or the caller's own when there is no
 // /dev/null; on the deadline the whole group is SIGKILLed. Output beyond
 // `max_output` bytes is read and dropped, so a chatty command cannot grow
-// memory or block on a full pipe.
+// memory or block on a full pipe. The command is SIGKILLed if the caller
+// dies first (the supervisor kills the probe process at its deadline).
 //
 // Errors: NotFound when the command is not on PATH; DeadlineExceeded when
 // it ran out of time; Internal when no pipe or process could be made. A

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,6 +62,7 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
   for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
+  const pid_t parent = getpid();
   int report[2];  // the child writes its exec errno here; EOF means exec succeeded
   if (pipe2(report, O_CLOEXEC) != 0) {
     return Internal(std::string("pipe: ") + std::strerror(errno));
@@ -76,6 +78,10 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
     close(report[0]);
     ResetSignalsForChild();
     if (options.new_process_group) setpgid(0, 0);
+    if (options.die_with_parent) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);  // the parent died before prctl
+    }
     int err = 0;
     if (!MoveTo(options.stdin_fd, 0) || !MoveTo(options.stdout_fd, 1) ||
         !MoveTo(options.stderr_fd, 2)) {

@@ -31,6 +31,9 @@ struct SpawnOptions {
   int stderr_fd = -1;
   // Put the child in a process group of its own (to kill it with its children).
   bool new_process_group = false;
+  // SIGKILL the child when the calling process dies (PR_SET_PDEATHSIG): a
+  // probe's python3 must not outlive a probe process killed at its deadline.
+  bool die_with_parent = false;
 };
 
 Result<pid_t> Spawn(const SpawnOptions& options);
