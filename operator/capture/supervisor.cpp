@@ -162,10 +162,10 @@ void Loop::OnSignals() {
   while (read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
     const int sig = static_cast<int>(info.ssi_signo);
     if (sig == SIGCHLD) continue;  // reaped below, once for all coalesced SIGCHLDs
-    if (IsForwarded(sig) && child_running_) {
-      if (IsTerminating(sig)) terminating_ = true;
-      kill(child_, sig);
-    }
+    // After the child ended a terminating signal still shortens the wait
+    // for the probes: the pod's grace period has started.
+    if (IsTerminating(sig)) terminating_ = true;
+    if (IsForwarded(sig) && child_running_) kill(child_, sig);
   }
   Reap();
 }
