@@ -108,6 +108,39 @@ TEST(CaptureProbes, HangingProbeNeitherFailsNorHoldsTheRun) {
   EXPECT_FALSE(s->kernel.empty());  // what was found before the hang is kept
 }
 
+TEST(CaptureProbes, FrameworkVersionAndCudaBuildFromImport) {
+  // A stand-in python3 with torch "installed": it answers the version, the
+  // package listing and the torch import the way a real one would.
+  TempDir dir;
+  dir.Write("python3",
+            "#!/bin/sh\n"
+            "case \"$1 $2\" in\n"
+            "  --version*) echo 'Python 3.12.4' ;;\n"
+            "  *'import torch'*) echo '{\"version\": \"2.3.1+cu121\", \"cuda\": \"12.1\"}' ;;\n"
+            "  *metadata*) echo '{\"torch\": \"2.3.1+cu121\", \"numpy\": \"1.26.4\"}' ;;\n"
+            "  *) exit 1 ;;\n"
+            "esac\n",
+            0755);
+  CaptureSummary s = Capture(dir, {"true"}, {"PATH=" + dir.path() + ":/usr/bin:/bin"});
+  EXPECT_EQ(s.python, "3.12.4");
+  EXPECT_EQ(s.packages["numpy"], "1.26.4");
+  EXPECT_EQ(s.frameworks["torch"].version, "2.3.1+cu121");
+  EXPECT_EQ(s.frameworks.count("jax"), 0u);  // not installed: not imported
+  EXPECT_EQ(s.cuda, "12.1");
+  auto env = StatusEnv(s);
+  EXPECT_EQ(env["torch"], "2.3.1+cu121");
+  EXPECT_EQ(env["cuda"], "12.1");
+}
+
+TEST(CaptureProbes, DefaultTerminationLogIsNotCreatedOutsideKubernetes) {
+  if (std::filesystem::exists("/dev/termination-log")) {
+    GTEST_SKIP() << "/dev/termination-log exists here (running in a pod?)";
+  }
+  auto r = RunToEnd(CaptureArgv({"true"}, {"--probe-wait=30"}));
+  EXPECT_EQ(r.code, 0);
+  EXPECT_FALSE(std::filesystem::exists("/dev/termination-log"));
+}
+
 TEST(CaptureProbes, NoProbesWritesNoSummary) {
   TempDir dir;
   const std::string log = dir.path() + "/termination-log";
