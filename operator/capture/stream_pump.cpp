@@ -12,8 +12,11 @@ namespace {
 constexpr size_t kReadSize = 64 * 1024;
 }
 
-StreamPump::StreamPump(int in_fd, int out_fd, LineSplitter::Hook hook)
-    : in_fd_(in_fd), out_fd_(out_fd), out_failed_(out_fd < 0), splitter_(std::move(hook)) {}
+StreamPump::StreamPump(int in_fd, int out_fd, LineSplitter::Hook hook, size_t max_line)
+    : in_fd_(in_fd),
+      out_fd_(out_fd),
+      out_failed_(out_fd < 0),
+      splitter_(std::move(hook), max_line) {}
 
 StreamPump::~StreamPump() {
   if (in_fd_ >= 0) close(in_fd_);

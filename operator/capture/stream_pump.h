@@ -22,7 +22,9 @@ namespace runledger::capture {
 
 class StreamPump {
  public:
-  StreamPump(int in_fd, int out_fd, LineSplitter::Hook hook);
+  // `max_line`: the longest line the hook gets whole (see LineSplitter).
+  StreamPump(int in_fd, int out_fd, LineSplitter::Hook hook,
+             size_t max_line = LineSplitter::kDefaultMaxLine);
   ~StreamPump();
   StreamPump(const StreamPump&) = delete;
   StreamPump& operator=(const StreamPump&) = delete;

@@ -31,6 +31,10 @@ using SteadyTime = Clock::SteadyTime;
 
 constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 constexpr milliseconds kProbeWaitAfterSignal{1000};
+// One probe report is the whole summary, packages included: thousands of
+// packages are a few hundred KiB. A longer report is dropped, so this only
+// bounds memory.
+constexpr size_t kMaxProbeReport = 16 << 20;
 
 int OwnFailure(const std::string& what) {
   std::fprintf(stderr, "runledger-capture: %s\n", what.c_str());
@@ -120,12 +124,11 @@ int Loop::Run() {
     auto probe = StartProbeProcess(probe_options, clock_, {out[0], err[0], signal_fd_});
     if (probe.ok()) {
       probe_pid_ = probe->pid;
-      probes_ = std::make_unique<StreamPump>(probe->results_fd, -1,
-                                             [this](std::string_view line, bool cut) {
-                                               if (cut) return;
-                                               if (auto s = ParseSummary(line); s.ok())
-                                                 latest_ = std::move(*s);
-                                             });
+      auto on_report = [this](std::string_view line, bool cut) {
+        if (cut) return;  // longer than kMaxProbeReport: the previous report stands
+        if (auto s = ParseSummary(line); s.ok()) latest_ = std::move(*s);
+      };
+      probes_ = std::make_unique<StreamPump>(probe->results_fd, -1, on_report, kMaxProbeReport);
     }
     // No probe process (no memory, no pids): the run goes on without a summary.
   }

@@ -132,6 +132,28 @@ TEST(CaptureProbes, FrameworkVersionAndCudaBuildFromImport) {
   EXPECT_EQ(env["cuda"], "12.1");
 }
 
+TEST(CaptureProbes, ThousandsOfPackagesStillGiveASummary) {
+  // The probe process reports the whole package list (here ~170 KB) before
+  // the summary is cut to size; a long report must not be lost on the way.
+  TempDir dir;
+  dir.Write("python3",
+            "#!/bin/sh\n"
+            "case \"$1 $2\" in\n"
+            "  --version*) echo 'Python 3.12.4' ;;\n"
+            "  *metadata*) i=0; printf '{'\n"
+            "    while [ $i -lt 5000 ]; do printf '\"package-%d\": \"1.0.%d\", ' $i $i; "
+            "i=$((i+1)); done\n"
+            "    echo '\"zlast\": \"1\"}' ;;\n"
+            "  *) echo '{}' ;;\n"
+            "esac\n",
+            0755);
+  CaptureSummary s = Capture(dir, {"true"}, {"PATH=" + dir.path() + ":/usr/bin:/bin"});
+  EXPECT_EQ(s.python, "3.12.4");
+  EXPECT_GT(s.packages.size(), 10u);
+  EXPECT_LT(s.packages.size(), 5001u);
+  EXPECT_NE(std::find(s.truncated.begin(), s.truncated.end(), "packages"), s.truncated.end());
+}
+
 TEST(CaptureProbes, DefaultTerminationLogIsNotCreatedOutsideKubernetes) {
   if (std::filesystem::exists("/dev/termination-log")) {
     GTEST_SKIP() << "/dev/termination-log exists here (running in a pod?)";
