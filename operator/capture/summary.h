@@ -64,10 +64,11 @@ struct CaptureSummary {
 // JSON object carrying the format marker {"runledgerCapture":1,...}.
 // Strings are cut to 256 bytes (on a UTF-8 boundary; invalid UTF-8 is
 // replaced). When the whole does not fit, groups are dropped least
-// important first, each kept partly when a part fits: packages, env,
-// errors, kernel, the GPU list beyond its count and name, frameworks, and
-// finally every field but the marker. The names of the dropped groups are
-// listed under "truncated". `limit` below 64 is treated as 64.
+// important first until it does: packages, env, errors (each of these and
+// frameworks gets back the entries that still fit, in key order), kernel,
+// each GPU's memory, frameworks, and finally every field but the marker
+// ("truncated": ["all"]). The names of the groups touched are listed under
+// "truncated". `limit` below 64 is treated as 64.
 std::string WriteSummary(const CaptureSummary& summary, size_t limit = kTerminationMessageLimit);
 
 // Reads what WriteSummary wrote (or an untruncated summary). Unknown keys
