@@ -268,7 +268,8 @@ class Decider {
     status_["source"] = {{"commit", commit},
                          {"shortCommit", commit.substr(0, 7)},
                          {"resolvedFrom", from},
-                         {"dirty", kube::BoolField(git, "dirty")}};
+                         {"dirty", kube::BoolField(git, "dirty")},
+                         {"checkedOut", !ObjectField(git, "checkout").is_null()}};
     return true;
   }
 

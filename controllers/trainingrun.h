@@ -44,6 +44,9 @@ struct TrainingRunConfig {
   std::string capture_image = "ghcr.io/runledger/runledger-capture:latest";
   std::vector<std::string> capture_install_command = {"/runledger-capture", "--install",
                                                       "/runledger/bin/runledger-capture"};
+  // Image of the init container that checks a run's commit out
+  // (spec.source.git.checkout): it needs sh and git (with ssh for SSH URLs).
+  std::string checkout_image = "docker.io/alpine/git:latest";
   std::string tracking_uri;  // MLFLOW_TRACKING_URI for pods; may be empty.
 };
 inline constexpr char kCaptureDir[] = "/runledger/bin";

@@ -13,12 +13,69 @@ using nlohmann::json;
 namespace {
 
 constexpr char kCaptureVolume[] = "runledger-bin";
+constexpr char kCheckoutVolume[] = "runledger-checkout";
+constexpr char kCredentialsVolume[] = "runledger-git-credentials";
+constexpr char kCredentialsDir[] = "/runledger/git-credentials";
+
+// Fetches $GIT_COMMIT of $GIT_URL into $RUNLEDGER_CHECKOUT_DIR. The values
+// come from the environment, never spliced into the script. Fetching one
+// commit by SHA needs a server that allows it (protocol v2, or GitHub's and
+// GitLab's settings); otherwise every branch and tag is fetched. The
+// credential keys are the ones the operator's resolver reads
+// (docs/source-resolution.md).
+constexpr char kCheckoutScript[] = R"sh(set -eu
+creds=/runledger/git-credentials
+cd "$RUNLEDGER_CHECKOUT_DIR"
+git init -q .
+git remote add origin "$GIT_URL"
+if [ -r "$creds/ssh-privatekey" ]; then
+  key="$(mktemp)"
+  cat "$creds/ssh-privatekey" >"$key"
+  chmod 600 "$key"
+  hosts=/dev/null
+  if [ -r "$creds/known_hosts" ]; then hosts="$creds/known_hosts"; fi
+  export GIT_SSH_COMMAND="ssh -i $key -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$hosts"
+fi
+if [ -r "$creds/password" ] || [ -r "$creds/token" ]; then
+  git config credential.helper '!f() { d=/runledger/git-credentials; u=x-access-token; if [ -r $d/username ]; then u=$(cat $d/username); fi; p=$(cat $d/password 2>/dev/null || cat $d/token); echo username=$u; echo password=$p; }; f'
+fi
+git fetch -q --depth 1 origin "$GIT_COMMIT" 2>/dev/null ||
+  git fetch -q origin '+refs/heads/*:refs/remotes/origin/*' '+refs/tags/*:refs/tags/*'
+git -c advice.detachedHead=false checkout -q "$GIT_COMMIT"
+test "$(git rev-parse HEAD)" = "$GIT_COMMIT"
+echo "checked out $GIT_COMMIT"
+)sh";
 
 json EnvVar(const std::string& name, const std::string& value) {
   return {{"name", name}, {"value", value}};
 }
 
 std::string ParamText(const json& params) { return params.is_object() ? params.dump() : "{}"; }
+
+// The init container, volumes and trainer mount of a checkout at `path`.
+void AddCheckout(const json& git, const std::string& commit, const std::string& path,
+                 const TrainingRunConfig& config, json& pod_spec, json& trainer, json& init) {
+  json mounts = json::array({{{"name", kCheckoutVolume}, {"mountPath", path}}});
+  pod_spec["volumes"].push_back({{"name", kCheckoutVolume}, {"emptyDir", json::object()}});
+  const std::string secret = StringField(ObjectField(git, "secretRef"), "name");
+  if (!secret.empty()) {
+    // Mounted in the checkout container only; 0444 so a non-root user can
+    // read it (ssh gets a private copy with mode 0600).
+    pod_spec["volumes"].push_back({{"name", kCredentialsVolume},
+                                   {"secret", {{"secretName", secret}, {"defaultMode", 0444}}}});
+    mounts.push_back(
+        {{"name", kCredentialsVolume}, {"mountPath", kCredentialsDir}, {"readOnly", true}});
+  }
+  init.push_back(
+      {{"name", "runledger-checkout"},
+       {"image", config.checkout_image},
+       {"command", json::array({"sh", "-c", kCheckoutScript})},
+       {"env", json::array({EnvVar("GIT_URL", RedactUrl(StringField(git, "url"))),
+                            EnvVar("GIT_COMMIT", commit), EnvVar("RUNLEDGER_CHECKOUT_DIR", path)})},
+       {"volumeMounts", std::move(mounts)}});
+  trainer["volumeMounts"].push_back({{"name", kCheckoutVolume}, {"mountPath", path}});
+  if (StringField(trainer, "workingDir").empty()) trainer["workingDir"] = path;
+}
 
 }  // namespace
 
@@ -137,6 +194,9 @@ Result<json> BuildJob(const json& run, const JobInputs& in, const TrainingRunCon
         {"image", config.capture_image},
         {"command", config.capture_install_command},
         {"volumeMounts", json::array({{{"name", kCaptureVolume}, {"mountPath", kCaptureDir}}})}}});
+  if (const std::string path = StringField(ObjectField(git, "checkout"), "path"); !path.empty()) {
+    AddCheckout(git, in.commit, path, config, pod_spec, trainer, init);
+  }
   if (auto user_init = pod_spec.find("initContainers");
       user_init != pod_spec.end() && user_init->is_array()) {
     for (const auto& c : *user_init) init.push_back(c);

@@ -9,6 +9,10 @@
 //     (never through a shell, so quoting and signals are untouched);
 //   - provenance and tracking variables are appended to its env; the token
 //     comes from the run's Secret by reference, never by value.
+// With spec.source.git.checkout, a second init container fetches exactly
+// the resolved commit into an emptyDir mounted in the trainer at the
+// checkout path (its workingDir unless the template sets one); credentials
+// come from the source's Secret as a volume, never as values in the spec.
 // The Job has the run's name, a controller ownerReference to the run (so
 // deleting the run deletes the Job, its pods and the Secret), the run's and
 // Experiment's labels, backoffLimit / activeDeadlineSeconds / suspend from

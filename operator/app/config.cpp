@@ -103,6 +103,12 @@ const std::vector<Setting>& Settings() {
          c.trainingrun.capture_image = v;
          return Status();
        }},
+      {"checkout-image", "checkout.image",
+       "image of the init container that checks a run's commit out (needs sh and git)",
+       [](const std::string& v, C& c) {
+         c.trainingrun.checkout_image = v;
+         return Status();
+       }},
       {"capture-install-command", "capture.installCommand",
        "command (one argument per line in a flag) that copies runledger-capture into "
        "/runledger/bin",

@@ -202,6 +202,64 @@ TEST(DecideTrainingRunTest, SecondPassLaunchesTheJobWithInjection) {
   EXPECT_EQ((*plan.status)["jobName"], "r1");
 }
 
+// A run asking for its commit to be checked out, launched (second pass).
+json LaunchedJobWithCheckout(json trainer_extra = json::object()) {
+  json run = MakeRun();
+  run["spec"]["source"]["git"]["checkout"] = {{"path", "/workspace"}};
+  run["spec"]["source"]["git"]["secretRef"] = {{"name", "git-creds"}};
+  run["spec"]["template"]["spec"]["containers"][0].update(trainer_extra);
+  run["status"] = Recorded();
+  auto plan = DecideTrainingRun(Observed(run), TrainingRunConfig{});
+  return plan.job ? *plan.job : json();
+}
+
+TEST(DecideTrainingRunTest, CheckoutFetchesTheRecordedCommitIntoTheTrainersWorkingDir) {
+  const json job = LaunchedJobWithCheckout();
+  const json& pod = job["spec"]["template"]["spec"];
+  ASSERT_EQ(pod["initContainers"].size(), 2u);
+  const json& checkout = pod["initContainers"][1];
+  EXPECT_EQ(checkout["name"], "runledger-checkout");
+  EXPECT_EQ(checkout["image"], TrainingRunConfig{}.checkout_image);
+  std::map<std::string, std::string> env;
+  for (const auto& e : checkout["env"]) env[e["name"]] = e["value"];
+  EXPECT_EQ(env["GIT_COMMIT"], kSha);
+  EXPECT_EQ(env["GIT_URL"], "https://git.example.com/ml/r.git");
+  EXPECT_EQ(env["RUNLEDGER_CHECKOUT_DIR"], "/workspace");
+  const json& trainer = pod["containers"][0];
+  EXPECT_EQ(trainer["workingDir"], "/workspace");
+  bool trainer_mounts_checkout = false;
+  for (const auto& m : trainer["volumeMounts"]) {
+    EXPECT_NE(m["name"], "runledger-git-credentials") << "credentials stay in the init container";
+    trainer_mounts_checkout |= m["mountPath"] == "/workspace";
+  }
+  EXPECT_TRUE(trainer_mounts_checkout);
+  bool secret_volume = false;
+  for (const auto& v : pod["volumes"]) {
+    secret_volume |= v.contains("secret") && v["secret"]["secretName"] == "git-creds";
+  }
+  EXPECT_TRUE(secret_volume) << "credentials by reference, as a volume";
+  EXPECT_EQ(job.dump().find(":pw@"), std::string::npos)
+      << "the URL's password never reaches the pod";
+}
+
+TEST(DecideTrainingRunTest, CheckoutKeepsTheTemplatesOwnWorkingDir) {
+  const json job = LaunchedJobWithCheckout({{"workingDir", "/workspace/src"}});
+  EXPECT_EQ(job["spec"]["template"]["spec"]["containers"][0]["workingDir"], "/workspace/src");
+}
+
+TEST(DecideTrainingRunTest, StatusSaysWhetherTheCommitIsCheckedOut) {
+  auto first_pass = [](json run) {
+    auto o = Observed(std::move(run));
+    o.source = SourceLookup{Status(), kSha, "refs/heads/main"};
+    auto plan = DecideTrainingRun(o, {});
+    return plan.status ? (*plan.status)["source"]["checkedOut"] : json();
+  };
+  json run = MakeRun();
+  EXPECT_EQ(first_pass(run), false);
+  run["spec"]["source"]["git"]["checkout"] = {{"path", "/workspace"}};
+  EXPECT_EQ(first_pass(run), true);
+}
+
 TEST(DecideTrainingRunTest, TrainerWithoutCommandIsTerminal) {
   json run = MakeRun();
   run["spec"]["template"]["spec"]["containers"][0].erase("command");
