@@ -24,7 +24,8 @@ Result<runtime::Action> ExperimentReconciler::Reconcile(const runtime::Reconcile
   ExperimentObserved o;
   o.experiment = *exp;
   o.now = d_.clock.SystemNow();
-  for (const auto& run : d_.runs.cache().ByIndex(kRunsByExperiment, req.key.String())) {
+  // Summaries: the fields DecideExperiment reads (AddRunIndexes), not whole runs.
+  for (const auto& run : d_.runs.cache().SummariesByIndex(kRunsByExperiment, req.key.String())) {
     o.runs.push_back(*run);
   }
   ExperimentPlan plan = DecideExperiment(o);

@@ -26,6 +26,10 @@ void AddRunIndexes(runtime::Cache& runs) {
     if (ref.empty()) return {};
     return {StringField(ObjectField(run, "metadata"), "namespace") + "/" + ref};
   });
+  // What the scans over an Experiment's runs read: the Experiment's counts
+  // and best run (DecideExperiment) and the runs waiting for it (Watch).
+  runs.SetSummaryFields({"/status/phase", "/status/jobName", "/status/startTime",
+                         "/status/completionTime", "/status/primaryMetric", "/status/metrics"});
 }
 
 void AddPodIndexes(runtime::Cache& pods) {
@@ -52,8 +56,8 @@ void TrainingRunReconciler::Watch(runtime::Controller& controller) {
         const json& meta = ObjectField(exp, "metadata");
         std::vector<runtime::ObjectKey> keys;
         for (const auto& run :
-             runs.ByIndex(kRunsByExperiment,
-                          StringField(meta, "namespace") + "/" + StringField(meta, "name"))) {
+             runs.SummariesByIndex(kRunsByExperiment, StringField(meta, "namespace") + "/" +
+                                                          StringField(meta, "name"))) {
           const json& phase_holder = ObjectField(*run, "status");
           // Launched runs do not depend on their Experiment any more.
           if (!StringField(phase_holder, "jobName").empty()) continue;

@@ -26,7 +26,8 @@ namespace runledger::controllers {
 inline constexpr char kRunsByExperiment[] = "experiment";  // "ns/experimentRef"
 inline constexpr char kPodsByRun[] = "run";                // "ns/<run label>"
 
-// Adds the indexes above; call before the informers start.
+// Adds the indexes above (and, for runs, the summary fields that scans over
+// an Experiment's runs read); call before the informers start.
 void AddRunIndexes(runtime::Cache& runs);
 void AddPodIndexes(runtime::Cache& pods);
 

@@ -12,11 +12,21 @@
 // kubectl.kubernetes.io/last-applied-configuration annotation: reconcilers do
 // not read them and they are often half an object's size.
 //
+// Memory: an object is kept as its compact JSON text, not as a parsed
+// nlohmann::json. Parsed, a TrainingRun of 1.7 KB of text takes about 11 KB
+// of heap (a std::map node and a std::string per field); as text, 1.7 KB.
+// So every read parses: Get, List and ByIndex return a fresh parse (about
+// 60 us for a TrainingRun), which is nothing beside the API calls a
+// reconcile makes, but too much for a scan over thousands of objects. Scans
+// read summaries instead: the fields named with SetSummaryFields, kept
+// parsed (metadata.namespace and metadata.name always among them).
+//
 // Indexes map an object to keys (e.g. its controller owner's UID); ByIndex
 // answers "which objects have this key" without a scan; listing one namespace
 // reads only its range.
 //
-// Thread-safety: Apply from one thread; readers from any thread.
+// Thread-safety: Apply from one thread; readers from any thread. Readers hold
+// the lock only to copy pointers; they parse outside it.
 #pragma once
 
 #include <functional>
@@ -24,12 +34,12 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "base/mutex.h"
 #include "runtime/watcher.h"
 
 namespace runledger::runtime {
@@ -63,39 +73,64 @@ struct CacheChange {
 
 class Cache {
  public:
-  // Indexes must be added before the first Apply.
+  // Indexes and summary fields must be set before the first Apply.
   void AddIndex(std::string name, IndexFunc index);
+  // JSON pointers ("/status/phase") of the fields SummariesByIndex returns.
+  // A field the object lacks is absent from its summary.
+  void SetSummaryFields(std::vector<std::string> pointers);
 
   // Applies a watcher event; reports what changed through `on_change`
   // (called after the cache is updated, without its lock held).
   void Apply(const WatcherEvent& event, const std::function<void(const CacheChange&)>& on_change);
 
+  // Null when absent.
   ObjectPtr Get(const ObjectKey& key) const;
   // Every object, or those in `ns`.
   std::vector<ObjectPtr> List(std::string_view ns = "") const;
   std::vector<ObjectPtr> ByIndex(std::string_view index, std::string_view key) const;
+  // As ByIndex, but each object holds only its summary fields (see above):
+  // for readers that look at a few fields of many objects.
+  std::vector<ObjectPtr> SummariesByIndex(std::string_view index, std::string_view key) const;
   size_t Size() const;
   // True once the first full list has been swapped in.
   bool Synced() const;
 
   // Drops what reconcilers never read (see above); exposed for tests.
-  static nlohmann::json Slim(nlohmann::json object);
+  static nlohmann::json Slim(const nlohmann::json& object);
 
  private:
-  using Objects = std::map<ObjectKey, ObjectPtr>;
+  using Text = std::shared_ptr<const std::string>;
+  // One object as stored.
+  struct Entry {
+    Text text;                     // Compact JSON of the slimmed object.
+    ObjectPtr summary;             // Summary fields, parsed.
+    std::string resource_version;  // To tell a relisted object changed.
+    // Its keys in each index, in the order of indexes_.
+    std::vector<std::vector<std::string>> index_keys;
+  };
+  using Entries = std::map<ObjectKey, Entry>;
   struct Index {
-    IndexFunc func;
+    size_t position;  // In index_funcs_ and Entry::index_keys.
     std::unordered_map<std::string, std::set<ObjectKey>> keys;
   };
-  void PutLockHeld(const ObjectKey& key, ObjectPtr object);
-  void EraseLockHeld(const ObjectKey& key);
-  void ReplaceAll(Objects listed, const std::function<void(const CacheChange&)>& on_change);
 
-  mutable std::shared_mutex mu_;
-  Objects objects_;                       // Guarded by mu_.
-  std::map<std::string, Index> indexes_;  // Guarded by mu_.
-  bool synced_ = false;                   // Guarded by mu_.
-  Objects relist_;                        // Writer thread only: a relist in progress.
+  Entry MakeEntry(const nlohmann::json& slim) const;
+  static ObjectPtr Parse(const Text& text);
+  void PutLockHeld(const ObjectKey& key, Entry entry) REQUIRES(mu_);
+  void EraseLockHeld(const ObjectKey& key) REQUIRES(mu_);
+  // The entries `index` maps to `key`; valid while mu_ is held.
+  std::vector<const Entry*> ByIndexLockHeld(std::string_view index, std::string_view key) const
+      REQUIRES(mu_);
+  void ReplaceAll(Entries listed, const std::function<void(const CacheChange&)>& on_change);
+
+  mutable Mutex mu_;
+  Entries objects_ GUARDED_BY(mu_);
+  std::map<std::string, Index> indexes_ GUARDED_BY(mu_);
+  // Written only before the first Apply, then read by the writer alone.
+  std::vector<IndexFunc> index_funcs_;
+  std::vector<nlohmann::json::json_pointer> summary_fields_;
+  bool synced_ GUARDED_BY(mu_) = false;
+  Entries relist_;  // Writer thread only: a relist in progress.
 };
 
 }  // namespace runledger::runtime

@@ -6,6 +6,9 @@
 // happen, after the cache holds the change; they must be quick (enqueue a
 // key, nothing more). Add them before Start.
 //
+// After each relist the informer gives the heap's free pages back to the
+// system (malloc_trim): a list's pages are parsed whole and then dropped.
+//
 // Thread-safety: Start/Stop from one thread; cache() readers from any.
 // Lifetime: does not own the client or clock; they must outlive it.
 #pragma once

@@ -83,7 +83,8 @@ TEST(CacheTest, ManagedFieldsAndLastAppliedAreDropped) {
                                   {"keep", "me"}};
   Cache cache;
   cache.Apply(Ev(WatcherEventType::kApply, o), Ignore);
-  const json& meta = (*cache.Get({"n", "a"}))["metadata"];
+  ObjectPtr a = cache.Get({"n", "a"});
+  const json& meta = (*a)["metadata"];
   EXPECT_FALSE(meta.contains("managedFields"));
   EXPECT_EQ(meta["annotations"], (json{{"keep", "me"}}));
 }
@@ -130,6 +131,65 @@ TEST(CacheTest, ControllerUidIndexIgnoresNonControllerOwners) {
   cache.Apply(Ev(WatcherEventType::kApply, job), Ignore);
   EXPECT_EQ(cache.ByIndex("owner", "run-uid").size(), 1u);
   EXPECT_TRUE(cache.ByIndex("owner", "other").empty());
+}
+
+TEST(CacheTest, SummariesHoldOnlyTheNamedFields) {
+  Cache cache;
+  cache.AddIndex("experiment", IndexByLabel("runledger.dev/experiment"));
+  cache.SetSummaryFields({"/status/phase", "/status/absent"});
+  json run = Obj("n", "r1", "1", {{"runledger.dev/experiment", "e1"}});
+  run["spec"] = {{"params", {{"lr", "3e-4"}}}};
+  run["status"] = {{"phase", "Running"}, {"runId", "abc"}};
+  cache.Apply(Ev(WatcherEventType::kApply, run), Ignore);
+  auto summaries = cache.SummariesByIndex("experiment", "n/e1");
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(*summaries[0], (json{{"metadata", {{"namespace", "n"}, {"name", "r1"}}},
+                                 {"status", {{"phase", "Running"}}}}));
+}
+
+TEST(CacheTest, SummariesFollowUpdatesAndDeletes) {
+  Cache cache;
+  cache.AddIndex("experiment", IndexByLabel("runledger.dev/experiment"));
+  cache.SetSummaryFields({"/status/phase"});
+  json run = Obj("n", "r1", "1", {{"runledger.dev/experiment", "e1"}});
+  run["status"] = {{"phase", "Pending"}};
+  cache.Apply(Ev(WatcherEventType::kApply, run), Ignore);
+  run["metadata"]["resourceVersion"] = "2";
+  run["status"]["phase"] = "Succeeded";
+  cache.Apply(Ev(WatcherEventType::kApply, run), Ignore);
+  auto summaries = cache.SummariesByIndex("experiment", "n/e1");
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ((*summaries[0])["status"]["phase"], "Succeeded");
+  cache.Apply(Ev(WatcherEventType::kDelete, run), Ignore);
+  EXPECT_TRUE(cache.SummariesByIndex("experiment", "n/e1").empty());
+}
+
+TEST(CacheTest, RelistRebuildsIndexes) {
+  Cache cache;
+  cache.AddIndex("experiment", IndexByLabel("runledger.dev/experiment"));
+  cache.Apply(
+      Ev(WatcherEventType::kApply, Obj("n", "old", "1", {{"runledger.dev/experiment", "e1"}})),
+      Ignore);
+  cache.Apply(Ev(WatcherEventType::kInitBegin), Ignore);
+  cache.Apply(
+      Ev(WatcherEventType::kInitApply, Obj("n", "new", "2", {{"runledger.dev/experiment", "e1"}})),
+      Ignore);
+  cache.Apply(Ev(WatcherEventType::kInitDone), Ignore);
+  auto runs = cache.ByIndex("experiment", "n/e1");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ((*runs[0])["metadata"]["name"], "new");
+}
+
+TEST(CacheTest, ReadsAreWholeObjectsEqualToWhatWasApplied) {
+  json run = Obj("n", "r1", "7");
+  run["spec"] = {{"params", {{"lr", 0.0003}, {"epochs", 3}, {"amp", true}}}, {"tags", nullptr}};
+  run["status"] = {{"conditions", json::array({{{"type", "Ready"}, {"status", "False"}}})}};
+  Cache cache;
+  cache.Apply(Ev(WatcherEventType::kApply, run), Ignore);
+  ObjectPtr read = cache.Get({"n", "r1"});
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, run);
+  EXPECT_EQ(*cache.List("n").at(0), run);
 }
 
 TEST(ObjectKeyTest, ParsesNamespacedAndClusterKeys) {
