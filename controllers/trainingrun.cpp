@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/encoding.h"
+#include "capture/summary.h"
 #include "controllers/trainingrun_job.h"
 #include "kube/json_fields.h"
 #include "runtime/conditions.h"
@@ -346,6 +347,23 @@ class Decider {
       }
       break;
     }
+    // The trainer's last exit, and the capture summary runledger-capture
+    // leaves as its termination message (docs/capture.md): the environment
+    // the run really had.
+    const json* terminated = nullptr;
+    for (const json* pod : pods) {
+      const json* cs = TrainerStatus(*pod, trainer);
+      if (!cs) continue;
+      const json& t = ObjectField(ObjectField(*cs, "state"), "terminated");
+      if (!t.is_null()) {
+        terminated = &t;
+        break;
+      }
+    }
+    auto summary = capture::ParseSummary(terminated ? StringField(*terminated, "message") : "");
+    if (summary.ok()) {
+      for (const auto& [key, value] : capture::StatusEnv(*summary)) status_["env"][key] = value;
+    }
 
     std::string phase = "Pending";
     const json& job_status = ObjectField(job, "status");
@@ -357,14 +375,14 @@ class Decider {
       phase = "Failed";
       json failure = {{"reason", StringField(*failed, "reason")},
                       {"message", StringField(*failed, "message")}};
-      for (const json* pod : pods) {
-        const json* cs = TrainerStatus(*pod, trainer);
-        const json& terminated = cs ? ObjectField(ObjectField(*cs, "state"), "terminated") : json();
-        if (terminated.is_null()) continue;
-        if (auto code = kube::IntField(terminated, "exitCode")) failure["exitCode"] = *code;
-        if (auto r = StringField(terminated, "reason"); !r.empty()) failure["reason"] = r;
-        if (auto m = StringField(terminated, "message"); !m.empty()) failure["message"] = m;
-        break;
+      if (terminated) {
+        if (auto code = kube::IntField(*terminated, "exitCode")) failure["exitCode"] = *code;
+        if (auto r = StringField(*terminated, "reason"); !r.empty()) failure["reason"] = r;
+        // A message that is not the capture summary is the trainer's own (or
+        // its log tail, with FallbackToLogsOnError).
+        if (auto m = StringField(*terminated, "message"); !m.empty() && !summary.ok()) {
+          failure["message"] = m;
+        }
       }
       status_["failure"] = std::move(failure);
       status_["completionTime"] = StringField(*failed, "lastTransitionTime");

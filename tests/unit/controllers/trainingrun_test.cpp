@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "capture/summary.h"
 #include "controllers/trainingrun_job.h"
 
 namespace runledger::controllers {
@@ -349,6 +350,43 @@ TEST(DecideTrainingRunTest, FailedJobKeepsTheExitCodeAndReason) {
   EXPECT_EQ((*Cond(s, "Stalled"))["reason"], "Failed");
   ASSERT_EQ(plan.events.size(), 1u);
   EXPECT_EQ(plan.events[0].reason, "Failed");
+}
+
+// A run whose Job failed and whose trainer ended with `message`.
+json FailedRunStatus(const std::string& message) {
+  json run = MakeRun();
+  run["status"] = Recorded();
+  auto o = Observed(run);
+  o.job = Job({{"conditions",
+                {{{"type", "Failed"},
+                  {"status", "True"},
+                  {"reason", "BackoffLimitExceeded"},
+                  {"lastTransitionTime", "2026-01-01T00:10:00Z"}}}}});
+  o.pods = {Pod("Failed", {{"terminated", {{"exitCode", 3}, {"message", message}}}})};
+  auto plan = DecideTrainingRun(o, {});
+  return plan.status ? *plan.status : json();
+}
+
+TEST(DecideTrainingRunTest, CaptureSummaryInTheTerminationMessageFillsEnv) {
+  capture::CaptureSummary summary;
+  summary.python = "3.11.2";
+  summary.os = "Debian GNU/Linux 12 (bookworm)";
+  summary.gpus = {{"NVIDIA H200", 143771}};
+  summary.gpus_probed = true;
+  const json s = FailedRunStatus(capture::WriteSummary(summary));
+  EXPECT_EQ(s["env"]["python"], "3.11.2");
+  EXPECT_EQ(s["env"]["gpu"], "H200 x1");
+  EXPECT_EQ(s["env"]["os"], "Debian GNU/Linux 12 (bookworm)");
+  EXPECT_EQ(s["env"]["imageDigest"], "sha256:feed");
+  EXPECT_EQ(s["failure"].value("message", "").find("runledgerCapture"), std::string::npos)
+      << "the summary is not the failure's message";
+  EXPECT_EQ(s["failure"]["exitCode"], 3);
+}
+
+TEST(DecideTrainingRunTest, TrainersOwnTerminationMessageIsTheFailureMessage) {
+  const json s = FailedRunStatus("CUDA out of memory");
+  EXPECT_EQ(s["failure"]["message"], "CUDA out of memory");
+  EXPECT_FALSE(s["env"].contains("python"));
 }
 
 TEST(DecideTrainingRunTest, CompleteJobMakesTheRunSucceeded) {
