@@ -104,6 +104,9 @@ func run(kubeconfig, stateDir, nodeName string, shutdownGrace time.Duration) err
 		return fmt.Errorf("claiming the node lease: %w", err)
 	}
 
+	// virtual-kubelet makes a client of its own from $KUBECONFIG before using
+	// ours, and warns when it cannot.
+	os.Setenv("KUBECONFIG", kubeconfig)
 	provider := newProvider(client, filepath.Join(stateDir, "pods"), bwrap, nodeName)
 	n, err := nodeutil.NewNode(nodeName,
 		func(nodeutil.ProviderConfig) (nodeutil.Provider, node.NodeProvider, error) {

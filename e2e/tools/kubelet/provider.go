@@ -17,6 +17,8 @@ import (
 	"github.com/virtual-kubelet/virtual-kubelet/errdefs"
 	vkapi "github.com/virtual-kubelet/virtual-kubelet/node/api"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	statsv1alpha1 "k8s.io/kubelet/pkg/apis/stats/v1alpha1"
 )
@@ -147,6 +149,17 @@ func (p *provider) forgetIfDeleted(k string, r *podRun) {
 	p.mu.Unlock()
 	if err := os.RemoveAll(r.dir); err != nil {
 		slog.Warn("removing pod state", "dir", r.dir, "err", err)
+	}
+	// As a kubelet does once a deleted pod's containers have stopped: remove
+	// it now. virtual-kubelet alone would wait out the whole grace period.
+	pod := r.Snapshot()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	opts := metav1.NewDeleteOptions(0)
+	opts.Preconditions = metav1.NewUIDPreconditions(string(pod.UID)) // Never a newer pod of the same name.
+	err := p.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, *opts)
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		slog.Warn("removing a terminated pod", "pod", k, "err", err)
 	}
 }
 
