@@ -82,17 +82,23 @@ int Run(const app::OperatorConfig& cfg) {
   }
   kube::Client& kc = **client;
   const std::string identity = cfg.identity.empty() ? DefaultIdentity() : cfg.identity;
-  const std::string ns = cfg.watch_namespace;
-
+  // One watch per namespace and kind, or one per kind for all namespaces.
+  std::vector<std::string> namespaces = cfg.watch_namespaces;
+  if (namespaces.empty()) namespaces = {""};
+  auto sources = [&](const kube::Resource& resource, const std::string& label_selector = "") {
+    std::vector<Informer::ScopedSource> out;
+    for (const auto& ns : namespaces) {
+      out.push_back({ns, runtime::NewClientSource(kc, resource, ns, label_selector)});
+    }
+    return out;
+  };
   // Jobs and pods are watched only if they carry the run label: the
   // operator never caches the cluster's other workloads.
   const std::string ours = controllers::kRunLabel;
-  Informer runs("trainingruns", runtime::NewClientSource(kc, kube::resources::kTrainingRuns, ns),
-                clock);
-  Informer experiments("experiments",
-                       runtime::NewClientSource(kc, kube::resources::kExperiments, ns), clock);
-  Informer jobs("jobs", runtime::NewClientSource(kc, kube::resources::kJobs, ns, ours), clock);
-  Informer pods("pods", runtime::NewClientSource(kc, kube::resources::kPods, ns, ours), clock);
+  Informer runs("trainingruns", sources(kube::resources::kTrainingRuns), clock);
+  Informer experiments("experiments", sources(kube::resources::kExperiments), clock);
+  Informer jobs("jobs", sources(kube::resources::kJobs, ours), clock);
+  Informer pods("pods", sources(kube::resources::kPods, ours), clock);
   controllers::AddRunIndexes(runs.cache());
   controllers::AddPodIndexes(pods.cache());
   std::vector<Informer*> informers = {&runs, &experiments, &jobs, &pods};
@@ -171,7 +177,11 @@ int Run(const app::OperatorConfig& cfg) {
         cfg.metrics_address + " (port " + std::to_string((*metrics_server)->port()) + ")"},
        {"probes", cfg.probe_address + " (port " + std::to_string((*probe_server)->port()) + ")"},
        {"identity", identity},
-       {"namespace", ns.empty() ? "(all)" : ns}});
+       {"namespaces", cfg.watch_namespaces.empty() ? "(all)" : [&] {
+          std::string joined;
+          for (const auto& ns : cfg.watch_namespaces) joined += (joined.empty() ? "" : ",") + ns;
+          return joined;
+        }()}});
 
   for (Informer* i : informers) i->Start();
 

@@ -2,11 +2,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <map>
 
 #include "base/file.h"
+#include "base/strings.h"
 
 namespace runledger::app {
 namespace {
@@ -48,6 +51,32 @@ Status ParseDouble(const std::string& v, double& out) {
   return Status();
 }
 
+// A list of namespace names separated by commas or newlines (a YAML list
+// arrives joined by newlines); each must be a DNS label, as Kubernetes
+// requires. Duplicates are dropped.
+Status ParseNamespaces(const std::string& v, std::vector<std::string>& out) {
+  out.clear();
+  size_t start = 0;
+  while (start <= v.size()) {
+    const size_t end = v.find_first_of(",\n", start);
+    std::string ns(TrimSpace(std::string_view(v).substr(start, end - start)));
+    start = end == std::string::npos ? v.size() + 1 : end + 1;
+    if (ns.empty()) continue;
+    const bool label = ns.size() <= 63 && std::isalnum(static_cast<unsigned char>(ns.front())) &&
+                       std::isalnum(static_cast<unsigned char>(ns.back())) &&
+                       std::all_of(ns.begin(), ns.end(), [](char ch) {
+                         return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+                       });
+    if (!label) {
+      return InvalidArgument("\"" + ns +
+                             "\" is not a namespace name (lowercase letters, digits and '-', "
+                             "at most 63)");
+    }
+    if (std::find(out.begin(), out.end(), ns) == out.end()) out.push_back(std::move(ns));
+  }
+  return Status();
+}
+
 const std::vector<Setting>& Settings() {
   using C = OperatorConfig;
   auto str = [](std::string C::*m) {
@@ -63,8 +92,11 @@ const std::vector<Setting>& Settings() {
       {"kubeconfig", "kubeconfig",
        "kubeconfig file; empty: in-cluster, $KUBECONFIG or ~/.kube/config", str(&C::kubeconfig)},
       {"context", "context", "kubeconfig context; empty: the current one", str(&C::context)},
-      {"namespace", "namespace", "namespace to watch; empty: all namespaces",
-       str(&C::watch_namespace)},
+      {"namespace", "namespace", "one namespace to watch; empty: all namespaces",
+       [](const std::string& v, C& c) { return ParseNamespaces(v, c.watch_namespaces); }},
+      {"namespaces", "namespaces",
+       "namespaces to watch (a list in YAML, comma-separated in the flag); empty: all",
+       [](const std::string& v, C& c) { return ParseNamespaces(v, c.watch_namespaces); }, true},
       {"leader-elect", "leaderElection.enabled", "elect one active replica through a Lease (true)",
        [](const std::string& v, C& c) { return ParseBool(v, c.leader_elect); }},
       {"leader-election-namespace", "leaderElection.namespace",

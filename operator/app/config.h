@@ -19,7 +19,7 @@ namespace runledger::app {
 struct OperatorConfig {
   std::string kubeconfig;  // Empty: in-cluster, else $KUBECONFIG, else ~/.kube/config.
   std::string context;
-  std::string watch_namespace;  // Empty: all namespaces.
+  std::vector<std::string> watch_namespaces;  // Empty: all namespaces.
 
   bool leader_elect = true;
   std::string leader_election_namespace = "runledger-system";

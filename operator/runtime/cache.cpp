@@ -70,6 +70,16 @@ void Cache::AddIndex(std::string name, IndexFunc index) {
   index_funcs_.push_back(std::move(index));
 }
 
+void Cache::SetScopes(std::vector<std::string> namespaces) {
+  MutexLock lock(mu_);
+  relists_.clear();
+  unsynced_scopes_.clear();
+  for (auto& ns : namespaces) {
+    relists_[ns];
+    unsynced_scopes_.insert(std::move(ns));
+  }
+}
+
 void Cache::SetSummaryFields(std::vector<std::string> pointers) {
   summary_fields_.clear();
   for (const auto& p : pointers) summary_fields_.emplace_back(p);
@@ -126,7 +136,8 @@ void Cache::EraseLockHeld(const ObjectKey& key) {
   objects_.erase(it);
 }
 
-void Cache::ReplaceAll(Entries listed, const std::function<void(const CacheChange&)>& on_change) {
+void Cache::ReplaceScope(const std::string& scope, Entries listed,
+                         const std::function<void(const CacheChange&)>& on_change) {
   // Changes are kept as texts and parsed one at a time as they are
   // reported: parsing them all first would hold every relisted object
   // parsed at once, the very memory the text form saves.
@@ -138,21 +149,25 @@ void Cache::ReplaceAll(Entries listed, const std::function<void(const CacheChang
   std::vector<Change> changes;
   {
     MutexLock lock(mu_);
-    for (const auto& [key, old] : objects_) {
-      auto it = listed.find(key);
-      if (it == listed.end()) {
+    // Keys sort by namespace first: a namespace's objects are one range.
+    auto first = scope.empty() ? objects_.begin() : objects_.lower_bound(ObjectKey{scope, ""});
+    std::vector<ObjectKey> gone;
+    for (auto it = first; it != objects_.end() && (scope.empty() || it->first.ns == scope); ++it) {
+      const auto& [key, old] = *it;
+      auto listed_it = listed.find(key);
+      if (listed_it == listed.end()) {
         changes.push_back({CacheChange::Type::kDeleted, old.text, nullptr});
-      } else if (old.resource_version != it->second.resource_version) {
-        changes.push_back({CacheChange::Type::kUpdated, old.text, it->second.text});
+        gone.push_back(key);
+      } else if (old.resource_version != listed_it->second.resource_version) {
+        changes.push_back({CacheChange::Type::kUpdated, old.text, listed_it->second.text});
       }
     }
     for (const auto& [key, entry] : listed) {
       if (!objects_.count(key)) changes.push_back({CacheChange::Type::kAdded, nullptr, entry.text});
     }
-    objects_.clear();
-    for (auto& [name, index] : indexes_) index.keys.clear();
+    for (const auto& key : gone) EraseLockHeld(key);
     for (auto& [key, entry] : listed) PutLockHeld(key, std::move(entry));
-    synced_ = true;
+    unsynced_scopes_.erase(scope);
   }
   for (auto& change : changes) {
     ObjectPtr old_object = change.old_text ? Parse(change.old_text) : nullptr;
@@ -163,15 +178,18 @@ void Cache::ReplaceAll(Entries listed, const std::function<void(const CacheChang
 }
 
 void Cache::Apply(const WatcherEvent& event,
-                  const std::function<void(const CacheChange&)>& on_change) {
+                  const std::function<void(const CacheChange&)>& on_change,
+                  const std::string& scope) {
   switch (event.type) {
-    case WatcherEventType::kInitBegin: relist_.clear(); return;
+    case WatcherEventType::kInitBegin: relists_.at(scope).clear(); return;
     case WatcherEventType::kInitApply: {
       const json slim = Slim(*event.object);
-      relist_.insert_or_assign(ObjectKey::Of(slim), MakeEntry(slim));
+      relists_.at(scope).insert_or_assign(ObjectKey::Of(slim), MakeEntry(slim));
       return;
     }
-    case WatcherEventType::kInitDone: ReplaceAll(std::exchange(relist_, {}), on_change); return;
+    case WatcherEventType::kInitDone:
+      ReplaceScope(scope, std::exchange(relists_.at(scope), {}), on_change);
+      return;
     case WatcherEventType::kApply: {
       auto slim = std::make_shared<const json>(Slim(*event.object));
       const ObjectKey key = ObjectKey::Of(*slim);
@@ -273,7 +291,7 @@ size_t Cache::Size() const {
 
 bool Cache::Synced() const {
   MutexLock lock(mu_);
-  return synced_;
+  return unsynced_scopes_.empty();
 }
 
 }  // namespace runledger::runtime

@@ -25,8 +25,14 @@
 // answers "which objects have this key" without a scan; listing one namespace
 // reads only its range.
 //
-// Thread-safety: Apply from one thread; readers from any thread. Readers hold
-// the lock only to copy pointers; they parse outside it.
+// Scopes: an operator watching some namespaces runs one watcher per
+// namespace, all feeding one cache. Each watcher's events carry its scope
+// (its namespace; "" for all namespaces), and a relist replaces only the
+// objects of its scope. The cache is synced once every scope has been
+// listed.
+//
+// Thread-safety: Apply from one thread per scope; readers from any thread.
+// Readers hold the lock only to copy pointers; they parse outside it.
 #pragma once
 
 #include <functional>
@@ -73,15 +79,18 @@ struct CacheChange {
 
 class Cache {
  public:
-  // Indexes and summary fields must be set before the first Apply.
+  // Indexes, summary fields and scopes must be set before the first Apply.
   void AddIndex(std::string name, IndexFunc index);
+  // The scopes events will come from (see above); default: one, "".
+  void SetScopes(std::vector<std::string> namespaces);
   // JSON pointers ("/status/phase") of the fields SummariesByIndex returns.
   // A field the object lacks is absent from its summary.
   void SetSummaryFields(std::vector<std::string> pointers);
 
-  // Applies a watcher event; reports what changed through `on_change`
-  // (called after the cache is updated, without its lock held).
-  void Apply(const WatcherEvent& event, const std::function<void(const CacheChange&)>& on_change);
+  // Applies a watcher event of `scope`; reports what changed through
+  // `on_change` (called after the cache is updated, without its lock held).
+  void Apply(const WatcherEvent& event, const std::function<void(const CacheChange&)>& on_change,
+             const std::string& scope = "");
 
   // Null when absent.
   ObjectPtr Get(const ObjectKey& key) const;
@@ -92,7 +101,7 @@ class Cache {
   // for readers that look at a few fields of many objects.
   std::vector<ObjectPtr> SummariesByIndex(std::string_view index, std::string_view key) const;
   size_t Size() const;
-  // True once the first full list has been swapped in.
+  // True once the first full list of every scope has been swapped in.
   bool Synced() const;
 
   // Drops what reconcilers never read (see above); exposed for tests.
@@ -121,7 +130,9 @@ class Cache {
   // The entries `index` maps to `key`; valid while mu_ is held.
   std::vector<const Entry*> ByIndexLockHeld(std::string_view index, std::string_view key) const
       REQUIRES(mu_);
-  void ReplaceAll(Entries listed, const std::function<void(const CacheChange&)>& on_change);
+  // Replaces the objects of `scope` ("": all) with `listed`.
+  void ReplaceScope(const std::string& scope, Entries listed,
+                    const std::function<void(const CacheChange&)>& on_change);
 
   mutable Mutex mu_;
   Entries objects_ GUARDED_BY(mu_);
@@ -129,8 +140,10 @@ class Cache {
   // Written only before the first Apply, then read by the writer alone.
   std::vector<IndexFunc> index_funcs_;
   std::vector<nlohmann::json::json_pointer> summary_fields_;
-  bool synced_ GUARDED_BY(mu_) = false;
-  Entries relist_;  // Writer thread only: a relist in progress.
+  std::set<std::string> unsynced_scopes_ GUARDED_BY(mu_) = {""};
+  // A relist in progress per scope. The map is fixed by SetScopes; each
+  // value is touched only by its scope's writer thread.
+  std::map<std::string, Entries> relists_ = {{"", {}}};
 };
 
 }  // namespace runledger::runtime

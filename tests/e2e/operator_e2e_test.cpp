@@ -75,8 +75,10 @@ class OperatorTest : public NamespacedTest {
     NamespacedTest::TearDown();
   }
 
-  // Starts an operator replica named `name` watching this test's namespace.
-  void StartOperator(const std::string& name, const std::vector<std::string>& env = {}) {
+  // Starts an operator replica named `name` watching this test's namespace
+  // (unless `flags` say otherwise).
+  void StartOperator(const std::string& name, const std::vector<std::string>& env = {},
+                     const std::vector<std::string>& flags = {}) {
     std::vector<std::string> argv = {"env"};
     for (const auto& e : env) argv.push_back(e);
     for (const auto& a :
@@ -84,23 +86,25 @@ class OperatorTest : public NamespacedTest {
           std::string("--namespace"), ns_, std::string("--leader-election-id"), ns_}) {
       argv.push_back(a);
     }
+    for (const auto& f : flags) argv.push_back(f);
     operators_.push_back(name);
     auto r = e2e::Run(argv);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
-  void Apply(const std::string& yaml) {
-    auto r = Kubectl({"apply", "-n", ns_, "-f", "-"}, yaml);
+  void Apply(const std::string& yaml, const std::string& ns = "") {
+    auto r = Kubectl({"apply", "-n", ns.empty() ? ns_ : ns, "-f", "-"}, yaml);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
-  void ApplyExperiment(const std::string& extra_spec = "") {
+  void ApplyExperiment(const std::string& extra_spec = "", const std::string& ns = "") {
     Apply(R"(apiVersion: runledger.dev/v1alpha1
 kind: Experiment
 metadata: {name: exp}
 spec:
   primaryMetric: {name: val_auc, goal: maximize}
-)" + extra_spec);
+)" + extra_spec,
+          ns);
   }
 
   // A run of `exp` from the test git server's main branch.
@@ -130,13 +134,13 @@ spec:
 )";
   }
 
-  json Get(const kube::Resource& r, const std::string& name) {
-    auto got = client_->Get(r, ns_, name);
+  json Get(const kube::Resource& r, const std::string& name, const std::string& ns = "") {
+    auto got = client_->Get(r, ns.empty() ? ns_ : ns, name);
     return got.ok() ? *got : json();
   }
-  std::string Phase(const std::string& run) {
-    return kube::StringField(kube::ObjectField(Get(kube::resources::kTrainingRuns, run), "status"),
-                             "phase");
+  std::string Phase(const std::string& run, const std::string& ns = "") {
+    return kube::StringField(
+        kube::ObjectField(Get(kube::resources::kTrainingRuns, run, ns), "status"), "phase");
   }
   size_t JobCount() {
     auto list = client_->List(kube::resources::kJobs, ns_);
@@ -341,6 +345,31 @@ print(int(total), ",".join(sorted(missing)))
   std::sscanf(parsed.out.c_str(), "%d %255s", &total, missing);
   EXPECT_GE(total, 3) << parsed.out;
   EXPECT_STREQ(missing, "") << parsed.out;
+}
+
+// A namespace of the test's own beyond ns_, deleted with the test.
+class ExtraNamespace {
+ public:
+  explicit ExtraNamespace(std::string name) : name_(std::move(name)) {
+    EXPECT_EQ(Kubectl({"create", "namespace", name_}).exit_code, 0);
+  }
+  ~ExtraNamespace() { Kubectl({"delete", "namespace", name_, "--wait=false"}); }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
+TEST_F(OperatorTest, WatchesExactlyTheNamespacesItIsGiven) {
+  ExtraNamespace second(ns_ + "-b"), unwatched(ns_ + "-c");
+  StartOperator(ns_, {}, {"--namespaces", ns_ + "," + second.name()});
+  for (const auto& ns : {ns_, second.name(), unwatched.name()}) {
+    ApplyExperiment("", ns);
+    Apply(RunYaml("r-ns"), ns);
+  }
+  ASSERT_TRUE(Eventually([&] { return Phase("r-ns") == "Succeeded"; }, seconds(60)));
+  ASSERT_TRUE(Eventually([&] { return Phase("r-ns", second.name()) == "Succeeded"; }, seconds(60)));
+  EXPECT_EQ(Phase("r-ns", unwatched.name()), "") << "a namespace not given is left alone";
 }
 
 // etcd forgets the revisions before `revision`: watches from them expire.

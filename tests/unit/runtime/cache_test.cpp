@@ -192,6 +192,41 @@ TEST(CacheTest, ReadsAreWholeObjectsEqualToWhatWasApplied) {
   EXPECT_EQ(*cache.List("n").at(0), run);
 }
 
+// Two namespaces watched by two watchers: each relists alone.
+TEST(CacheTest, RelistOfOneScopeLeavesTheOtherScopesObjects) {
+  Cache cache;
+  cache.SetScopes({"team-a", "team-b"});
+  for (const std::string ns : {"team-a", "team-b"}) {
+    cache.Apply(Ev(WatcherEventType::kInitBegin), Ignore, ns);
+    cache.Apply(Ev(WatcherEventType::kInitApply, Obj(ns, "x", "1")), Ignore, ns);
+    cache.Apply(Ev(WatcherEventType::kInitApply, Obj(ns, "y", "1")), Ignore, ns);
+    cache.Apply(Ev(WatcherEventType::kInitDone), Ignore, ns);
+  }
+  std::vector<std::string> deleted;
+  auto record = [&](const CacheChange& c) {
+    if (c.type == CacheChange::Type::kDeleted)
+      deleted.push_back(ObjectKey::Of(*c.old_object).String());
+  };
+  // team-a relists after missing the delete of y.
+  cache.Apply(Ev(WatcherEventType::kInitBegin), record, "team-a");
+  cache.Apply(Ev(WatcherEventType::kInitApply, Obj("team-a", "x", "1")), record, "team-a");
+  cache.Apply(Ev(WatcherEventType::kInitDone), record, "team-a");
+  EXPECT_EQ(deleted, std::vector<std::string>{"team-a/y"});
+  EXPECT_EQ(cache.List("team-b").size(), 2u) << "team-b's objects are not team-a's to drop";
+  EXPECT_EQ(cache.Size(), 3u);
+}
+
+TEST(CacheTest, SyncedOnlyOnceEveryScopeIsListed) {
+  Cache cache;
+  cache.SetScopes({"team-a", "team-b"});
+  cache.Apply(Ev(WatcherEventType::kInitBegin), Ignore, "team-a");
+  cache.Apply(Ev(WatcherEventType::kInitDone), Ignore, "team-a");
+  EXPECT_FALSE(cache.Synced());
+  cache.Apply(Ev(WatcherEventType::kInitBegin), Ignore, "team-b");
+  cache.Apply(Ev(WatcherEventType::kInitDone), Ignore, "team-b");
+  EXPECT_TRUE(cache.Synced());
+}
+
 TEST(ObjectKeyTest, ParsesNamespacedAndClusterKeys) {
   EXPECT_EQ(ObjectKey::Parse("ns/name"), (ObjectKey{"ns", "name"}));
   EXPECT_EQ(ObjectKey::Parse("name"), (ObjectKey{"", "name"}));
