@@ -6,7 +6,8 @@
 // OBJECT.json is one TrainingRun as the API server returns it, managedFields
 // included (default: bench/testdata/trainingrun_stalled.json, read from the
 // local cluster after the operator stalled it). A fake source serves N copies
-// (distinct names, uids and resourceVersions) as list pages of 500: each page
+// (distinct names, uids and resourceVersions) as list pages of the watcher's
+// size ($PAGE overrides it): each page
 // body is built as one JSON text on another thread, as cpprestsdk receives a
 // response on its own threads, then parsed on the informer's thread, as
 // kube::Client::List does. A real Informer lists them into its Cache.
@@ -49,7 +50,9 @@ using runledger::Status;
 namespace runtime = runledger::runtime;
 namespace kube = runledger::kube;
 
-const int kPage = std::getenv("PAGE") ? std::atoi(std::getenv("PAGE")) : 500;
+// The watcher's page size, or $PAGE to compare others.
+const int kPage = std::getenv("PAGE") ? std::atoi(std::getenv("PAGE"))
+                                      : static_cast<int>(runtime::WatcherOptions{}.page_size);
 
 double RssMb() {
   std::ifstream statm("/proc/self/statm");

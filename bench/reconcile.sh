@@ -12,7 +12,8 @@
 #      runs created by 16 parallel `kubectl create -f` workers (BATCH
 #      manifests per call). Timed from the first create until every run has
 #      status.phase Running. Requests per run: the operator's
-#      rest_client_requests_total delta over the phase, divided by N.
+#      rest_client_requests_total delta over the phase, divided by N (also
+#      by HTTP method).
 #   2. raw: namespace bench-raw-<pid>, no bench operator. The same 16 workers and
 #      batches create the runs, then a Job per run (the same pod template,
 #      labelled runledger.dev/run), then patch each run's status to Running.
@@ -227,6 +228,29 @@ for line in sys.stdin:
 print(int(total) if total == int(total) else total)' "$2"
 }
 
+by_method() { # port: "METHOD count" per method of rest_client_requests_total, all codes
+  curl -sf "http://127.0.0.1:$1/metrics" | python3 -c '
+import re, sys
+counts = {}
+for line in sys.stdin:
+    m = re.match(r"rest_client_requests_total\{(.*)\} (\S+)$", line.strip())
+    if not m:
+        continue
+    method = re.search(r"method=\"([^\"]*)\"", m.group(1)).group(1)
+    counts[method] = counts.get(method, 0) + float(m.group(2))
+for method, n in sorted(counts.items()):
+    print(method, int(n))'
+}
+
+per_run_by_method() { # before after n: "GET 1.02, POST 3.00, ..." per run
+  python3 -c '
+import sys
+def read(text):
+    return {k: int(v) for k, v in (l.split() for l in text.splitlines() if l.strip())}
+a, b, n = read(sys.argv[1]), read(sys.argv[2]), int(sys.argv[3])
+print(", ".join(f"{m} {(b[m] - a.get(m, 0)) / n:.2f}" for m in sorted(b)))' "$1" "$2" "$3"
+}
+
 timeout_s=$((120 + N / 2))
 
 # ---- 1. operator -------------------------------------------------------------
@@ -245,6 +269,7 @@ until [[ -n "$(kc get experiment recsys-v3 -n "$op_ns" -o jsonpath='{.status.exp
   sleep 0.2
 done
 req0="$(metric_sum "$port" rest_client_requests_total)"
+methods0="$(by_method "$port")"
 t0="$(now)"
 run_workers op "$op_ns" 0
 t_created="$(now)"
@@ -254,11 +279,13 @@ op_s="$(python3 -c "print(f'{$t1 - $t0:.2f}')")"
 op_create_s="$(python3 -c "print(f'{$t_created - $t0:.2f}')")"
 sleep 2 # let the last status writes land before counting
 req1="$(metric_sum "$port" rest_client_requests_total)"
+methods_per_run="$(per_run_by_method "$methods0" "$(by_method "$port")" "$N")"
 requests_per_run="$(python3 -c "print(f'{($req1 - $req0) / $N:.2f}')")"
 op_rss_mb="$(python3 -c "print(f'{$(metric_sum "$port" process_resident_memory_bytes) / 1048576:.1f}')")"
 jobs_made="$(kc get jobs -n "$op_ns" --no-headers 2>/dev/null | wc -l)"
 pods_running="$(count_phase "$op_ns" pods Running)"
 log "operator: ${op_s}s (creates done at ${op_create_s}s), $jobs_made Jobs, $pods_running pods Running, $requests_per_run requests/run, RSS ${op_rss_mb} MB"
+log "operator requests per run by method: $methods_per_run"
 "$root/e2e/operator" down "$OP" >/dev/null
 kc delete namespace "$op_ns" --wait=false >/dev/null
 
@@ -326,7 +353,7 @@ printf '| runs | %s (%s workers, %s manifests per kubectl call) |\n' "$N" "$WORK
 printf '| operator (qps %s, burst %s): first create -> all Running | %s s (creates done at %s s) |\n' "$QPS" "$BURST" "$op_s" "$op_create_s"
 printf '| raw writes: first create -> all pods Running | %s s (writes done at %s s) |\n' "$raw_s" "$raw_create_s"
 printf '| ratio operator / raw (target <= 1.2) | %s |\n' "$ratio"
-printf '| operator API requests per run | %s |\n' "$requests_per_run"
+printf '| operator API requests per run | %s (%s) |\n' "$requests_per_run" "$methods_per_run"
 printf '| operator RSS after phase 1 | %s MB |\n' "$op_rss_mb"
 printf '| operator RSS with %s cached runs (target <= 64 MB) | %s MB |\n\n' "$CACHED" "$rss_mb"
 echo "reconcile: runs=$N operator_s=$op_s raw_s=$raw_s ratio=$ratio rss_mb_10k=$rss_mb requests_per_run=$requests_per_run"

@@ -85,7 +85,7 @@ TEST_F(WatcherTest, ListsInPagesThenWatchesFromTheListVersion) {
   EXPECT_EQ(w.Step(sink, {}), milliseconds(0));
   EXPECT_EQ(rec_.seen, (std::vector<std::string>{"begin", "init:a", "init:b", "done", "apply:c"}));
   ASSERT_EQ(source_.list_calls.size(), 2u);
-  EXPECT_EQ(source_.list_calls[0].limit, 500);
+  EXPECT_EQ(source_.list_calls[0].limit, 100);
   EXPECT_EQ(source_.list_calls[1].continue_token, "page2");
   ASSERT_EQ(source_.watch_calls.size(), 1u);
   EXPECT_EQ(source_.watch_calls[0].resource_version, "10");
