@@ -34,6 +34,7 @@ type podRun struct {
 	procs       map[string]*process
 	finished    map[string]bool // containers whose process has ended (or never will run)
 	terminating bool
+	deleted     bool // terminating because the pod was deleted (not because this program stops)
 	grace       time.Duration
 	stopped     chan struct{} // closed when termination is asked for
 	done        chan struct{} // closed when nothing runs any more
@@ -93,6 +94,19 @@ func (r *podRun) Terminate(grace time.Duration) {
 	for _, p := range procs {
 		p.Terminate(grace)
 	}
+}
+
+// MarkDeleted records that the pod's deletion, not a shutdown, ends it.
+func (r *podRun) MarkDeleted() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.deleted = true
+}
+
+func (r *podRun) isDeleted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.deleted
 }
 
 func (r *podRun) isTerminating() bool {
@@ -276,6 +290,12 @@ func (r *podRun) runContainer(pod *corev1.Pod, c *corev1.Container, volumes map[
 	code := proc.ExitCode()
 	r.markFinished(c.Name)
 	st := terminatedStatus(pod, c, code, r.terminationMessage(c, code), started, metav1.Now())
+	if proc.childPID == 0 {
+		// bwrap never reported the command's pid: the sandbox was not set up.
+		// Its own message is in the log.
+		st.State.Terminated.Reason = "StartError"
+		st.State.Terminated.Message = readCapped(r.logPath(c.Name), fallbackLogBytes, true)
+	}
 	log.Info("container exited", "container", c.Name, "exitCode", code)
 	set(st, false)
 	return st

@@ -119,6 +119,7 @@ func (p *provider) DeletePod(_ context.Context, pod *corev1.Pod) error {
 		grace = time.Duration(*pod.Spec.TerminationGracePeriodSeconds) * time.Second
 	}
 	slog.Info("deleting pod", "pod", key(pod.Namespace, pod.Name), "grace", grace)
+	r.MarkDeleted()
 	r.Terminate(grace)
 	select {
 	case <-r.done:
@@ -134,8 +135,10 @@ func (p *provider) DeletePod(_ context.Context, pod *corev1.Pod) error {
 // forgetIfDeleted drops a pod whose deletion was asked for and whose
 // processes have ended, with its state directory (logs included).
 func (p *provider) forgetIfDeleted(k string, r *podRun) {
-	if !r.isTerminating() {
-		return // Finished on its own: its logs stay readable until it is deleted.
+	if !r.isDeleted() {
+		// Finished on its own, or ended by a shutdown: its logs stay readable
+		// until it is deleted (after a restart too).
+		return
 	}
 	select {
 	case <-r.done:
