@@ -54,7 +54,18 @@ func sandboxArgs(mounts []mount, workingDir string, infoFD int) []string {
 	for _, m := range resolved {
 		targets[m.target] = true
 	}
-	split := splitDirs(resolved, targets)
+	if workingDir == "" {
+		workingDir = "/"
+	}
+	workingDir = resolveTarget(workingDir)
+	// A runtime makes a missing workingDir; here it is made on the tmpfs (a
+	// directory on the way to it is split like one on the way to a mount).
+	makeWorkingDir := !insideVolume(workingDir, targets) && !exists(workingDir)
+	splitFor := resolved
+	if makeWorkingDir {
+		splitFor = append(splitFor[:len(splitFor):len(splitFor)], mount{target: workingDir})
+	}
+	split := splitDirs(splitFor, targets)
 	args = append(args, hostTree("/", split, targets)...)
 	args = append(args, specialArgs()...)
 	for _, m := range resolved {
@@ -64,10 +75,15 @@ func sandboxArgs(mounts []mount, workingDir string, infoFD int) []string {
 		}
 		args = append(args, flag, m.source, m.target)
 	}
-	if workingDir == "" {
-		workingDir = "/"
+	if makeWorkingDir {
+		args = append(args, "--dir", workingDir)
 	}
 	return append(args, "--chdir", workingDir)
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
 }
 
 // resolveTarget follows symlinks in the part of a mount path that exists on
