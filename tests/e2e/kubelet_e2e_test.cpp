@@ -108,6 +108,21 @@ TEST_F(KubeletTest, InitContainerWritesAnEmptyDirTheContainerReads) {
   EXPECT_FALSE(std::filesystem::exists("/data"));
 }
 
+TEST_F(KubeletTest, CommandArgsAndWorkingDirAreThoseOfTheSpec) {
+  // /srv/job/run is on no host: it is made in the sandbox, as a runtime would.
+  ASSERT_FALSE(std::filesystem::exists("/srv/job"));
+  Apply(HostPod("cwd",
+                "  containers:\n"
+                "  - name: main\n"
+                "    image: debian:12\n"
+                "    workingDir: /srv/job/run\n"
+                "    command: [sh, -c]\n"
+                "    args: ['echo \"$0 $1 in $(pwd)\"', first, second]\n"));
+  WaitForPhase("cwd", "Succeeded");
+  EXPECT_EQ(Logs("cwd"), "first second in /srv/job/run\n");
+  EXPECT_FALSE(std::filesystem::exists("/srv/job"));
+}
+
 TEST_F(KubeletTest, EnvValuesSecretKeysAndPodFieldsReachTheProcess) {
   auto secret = Kubectl(
       {"create", "secret", "generic", "creds", "-n", ns_, "--from-literal=token=s3cr3t-value"});
@@ -208,6 +223,30 @@ TEST_F(KubeletTest, DeletedRunningPodHasItsProcessTerminated) {
       },
       kPodDeadline))
       << "the deleted pod stays in the API";
+}
+
+TEST_F(KubeletTest, ProcessIgnoringSigtermIsKilledAfterTheGracePeriod) {
+  HostDir out;
+  Apply(HostPod("stubborn", "  volumes: [{name: out, hostPath: {path: " + out.path() +
+                                "}}]\n"
+                                "  containers:\n"
+                                "  - name: main\n"
+                                "    image: debian:12\n"
+                                "    command: [sh, -c, 'trap \"\" TERM; echo $$$$ > /out/pid;"
+                                " while true; do sleep 0.2; done']\n"
+                                "    volumeMounts: [{name: out, mountPath: /out}]\n"));
+  WaitForPhase("stubborn", "Running");
+  ASSERT_TRUE(Eventually([&] { return !out.Read("pid").empty(); }, kPodDeadline));
+  const std::string proc = "/proc/" + out.Read("pid");
+  ASSERT_TRUE(std::filesystem::exists(proc));
+
+  const auto start = std::chrono::steady_clock::now();
+  auto del = Kubectl({"delete", "pod", "stubborn", "-n", ns_, "--grace-period=2", "--wait=false"});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  EXPECT_TRUE(Eventually([&] { return !std::filesystem::exists(proc); }, kPodDeadline))
+      << proc << " survived its grace period";
+  // It ignored SIGTERM, so only SIGKILL at the end of the grace period ended it.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1500ms);
 }
 
 TEST_F(KubeletTest, ImageIdIsTheDigestOfTheImageReference) {

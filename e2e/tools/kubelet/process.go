@@ -134,12 +134,23 @@ func (p *process) Terminate(grace time.Duration) {
 	p.killer = time.AfterFunc(grace, func() { p.signal(syscall.SIGKILL) })
 }
 
+// signal sends sig to the command's group. bwrap itself is spared so that it
+// reaps the command (a zombie outliving bwrap would wait for the host's init)
+// and reports its status; it gets SIGKILL only when there is no command pid,
+// or when it is still there a while after a SIGKILL.
 func (p *process) signal(sig syscall.Signal) {
-	if p.childPID > 0 {
-		_ = syscall.Kill(-p.childPID, sig)
+	if p.childPID <= 0 {
+		_ = syscall.Kill(-p.cmd.Process.Pid, sig) // bwrap leads its own group (Setpgid).
+		return
 	}
-	if sig == syscall.SIGKILL || p.childPID <= 0 {
-		// bwrap leads its own group (Setpgid); without a child pid it is all there is.
-		_ = syscall.Kill(-p.cmd.Process.Pid, sig)
+	_ = syscall.Kill(-p.childPID, sig)
+	if sig == syscall.SIGKILL {
+		time.AfterFunc(5*time.Second, func() {
+			select {
+			case <-p.done:
+			default:
+				_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			}
+		})
 	}
 }
