@@ -10,12 +10,9 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 
-#include "base/strings.h"
-#include "e2e_env.h"
 #include "kube/json_fields.h"
+#include "operator_fixture.h"
 #include "tcp_proxy.h"
 
 namespace runledger::e2e {
@@ -23,139 +20,6 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::seconds;
-
-std::string Trimmed(const std::string& s) { return std::string(TrimSpace(s)); }
-
-// A bare repository with a main branch, served over smart HTTP for the
-// whole test binary.
-class GitServer : public ::testing::Environment {
- public:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("runledger-git-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir_ / "work");
-    const std::string work = (dir_ / "work").string();
-    for (const auto& cmd : std::vector<std::vector<std::string>>{
-             {"git", "-C", work, "init", "-q", "-b", "main"},
-             {"git", "-C", work, "-c", "user.email=e2e@runledger.dev", "-c", "user.name=e2e",
-              "commit", "-q", "--allow-empty", "-m", "train.py v1"},
-             {"git", "clone", "-q", "--bare", work, (dir_ / "root" / "ranker.git").string()}}) {
-      auto r = e2e::Run(cmd);
-      ASSERT_EQ(r.exit_code, 0) << r.err;
-    }
-    main_sha_ = Trimmed(e2e::Run({"git", "-C", work, "rev-parse", "main"}).out);
-    // The server prints its URL on its first line once it listens.
-    const std::string cmd = SourceDir() + "/e2e/git-server --root " + (dir_ / "root").string();
-    server_ = popen(cmd.c_str(), "r");
-    ASSERT_NE(server_, nullptr);
-    char line[512] = {};
-    ASSERT_NE(fgets(line, sizeof line, server_), nullptr) << "git-server printed nothing";
-    url_ = Trimmed(line) + "ranker.git";
-  }
-  void TearDown() override {
-    if (server_) {
-      e2e::Run({"pkill", "-f", "git-server --root " + (dir_ / "root").string()});
-      pclose(server_);
-    }
-    std::filesystem::remove_all(dir_);
-  }
-  static std::string url_;
-  static std::string main_sha_;
-
- private:
-  std::filesystem::path dir_;
-  FILE* server_ = nullptr;
-};
-std::string GitServer::url_;
-std::string GitServer::main_sha_;
-
-class OperatorTest : public NamespacedTest {
- protected:
-  void TearDown() override {
-    for (const auto& name : operators_) e2e::Run({SourceDir() + "/e2e/operator", "down", name});
-    NamespacedTest::TearDown();
-  }
-
-  // Starts an operator replica named `name` watching this test's namespace
-  // (unless `flags` say otherwise).
-  void StartOperator(const std::string& name, const std::vector<std::string>& env = {},
-                     const std::vector<std::string>& flags = {}) {
-    std::vector<std::string> argv = {"env"};
-    for (const auto& e : env) argv.push_back(e);
-    for (const auto& a :
-         {SourceDir() + "/e2e/operator", std::string("up"), name, std::string("--"),
-          std::string("--namespace"), ns_, std::string("--leader-election-id"), ns_}) {
-      argv.push_back(a);
-    }
-    for (const auto& f : flags) argv.push_back(f);
-    operators_.push_back(name);
-    auto r = e2e::Run(argv);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-
-  void Apply(const std::string& yaml, const std::string& ns = "") {
-    auto r = Kubectl({"apply", "-n", ns.empty() ? ns_ : ns, "-f", "-"}, yaml);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-
-  void ApplyExperiment(const std::string& extra_spec = "", const std::string& ns = "") {
-    Apply(R"(apiVersion: runledger.dev/v1alpha1
-kind: Experiment
-metadata: {name: exp}
-spec:
-  primaryMetric: {name: val_auc, goal: maximize}
-)" + extra_spec,
-          ns);
-  }
-
-  // A run of `exp` from the test git server's main branch.
-  std::string RunYaml(const std::string& name, const std::string& annotations = "{}",
-                      const std::string& tags = "{team: recsys}") {
-    return R"(apiVersion: runledger.dev/v1alpha1
-kind: TrainingRun
-metadata: {name: )" +
-           name + R"(}
-spec:
-  experimentRef: exp
-  source: {git: {url: ")" +
-           GitServer::url_ + R"(", revision: main}}
-  dataset: {uri: "s3://lake/train", snapshotId: "snap-1"}
-  params: {lr: 0.001}
-  tags: )" +
-           tags + R"(
-  template:
-    metadata: {annotations: )" +
-           annotations + R"(}
-    spec:
-      containers:
-      - name: trainer
-        image: registry.example.com/ranker:1
-        command: [python, train.py]
-        args: [--epochs, "3"]
-)";
-  }
-
-  json Get(const kube::Resource& r, const std::string& name, const std::string& ns = "") {
-    auto got = client_->Get(r, ns.empty() ? ns_ : ns, name);
-    return got.ok() ? *got : json();
-  }
-  std::string Phase(const std::string& run, const std::string& ns = "") {
-    return kube::StringField(
-        kube::ObjectField(Get(kube::resources::kTrainingRuns, run, ns), "status"), "phase");
-  }
-  size_t JobCount() {
-    auto list = client_->List(kube::resources::kJobs, ns_);
-    return list.ok() ? list->items.size() : 0;
-  }
-  std::string ConditionMessage(const std::string& run, const std::string& type) {
-    json status = kube::ObjectField(Get(kube::resources::kTrainingRuns, run), "status");
-    for (const auto& c : kube::AnyField(status, "conditions")) {
-      if (kube::StringField(c, "type") == type) return kube::StringField(c, "message");
-    }
-    return "";
-  }
-
-  std::vector<std::string> operators_;
-};
 
 TEST_F(OperatorTest, RunResolvesMainAndLaunchesAnInjectedJobThatSucceeds) {
   StartOperator(ns_);
@@ -167,7 +31,7 @@ TEST_F(OperatorTest, RunResolvesMainAndLaunchesAnInjectedJobThatSucceeds) {
 
   json run = Get(kube::resources::kTrainingRuns, "r1");
   const json& status = run["status"];
-  EXPECT_EQ(status["source"]["commit"], GitServer::main_sha_);
+  EXPECT_EQ(status["source"]["commit"], GitServer::main_sha());
   EXPECT_EQ(status["source"]["resolvedFrom"], "main");
   EXPECT_EQ(status["dataset"]["snapshotId"], "snap-1");
   EXPECT_EQ(status["runId"].get<std::string>().size(), 32u);
@@ -180,7 +44,7 @@ TEST_F(OperatorTest, RunResolvesMainAndLaunchesAnInjectedJobThatSucceeds) {
                                       "train.py", "--epochs", "3"}));
   std::map<std::string, json> env;
   for (const auto& e : trainer["env"]) env[e["name"]] = e;
-  EXPECT_EQ(env["GIT_COMMIT"]["value"], GitServer::main_sha_);
+  EXPECT_EQ(env["GIT_COMMIT"]["value"], GitServer::main_sha());
   EXPECT_EQ(env["DATASET_SNAPSHOT_ID"]["value"], "snap-1");
   EXPECT_EQ(env["MLFLOW_RUN_ID"]["value"], status["runId"]);
   EXPECT_EQ(env["RUNLEDGER_NAMESPACE"]["value"], ns_);

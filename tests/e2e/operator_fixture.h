@@ -1,0 +1,76 @@
+// What the operator's end-to-end tests share: a git server holding the
+// repositories runs come from, and a fixture that starts scoped operator
+// replicas (e2e/operator, under the least-privilege ServiceAccount) and
+// reads what they did.
+//
+// A test binary using OperatorTest registers GitServer as a global
+// environment in its main().
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "e2e_env.h"
+
+namespace runledger::e2e {
+
+std::string Trimmed(const std::string& s);
+
+// Bare repositories served over smart HTTP (the real git http-backend) for
+// the whole test binary. `ranker.git` has one empty commit on main, for
+// tests that only need a revision to resolve.
+class GitServer : public ::testing::Environment {
+ public:
+  void SetUp() override;
+  void TearDown() override;
+
+  // The URL of ranker.git, and the SHA its main points at.
+  static const std::string& url() { return url_; }
+  static const std::string& main_sha() { return main_sha_; }
+
+  // Commits `files` (path -> content) on main of repository `name`,
+  // creating it if needed; returns the new commit's SHA.
+  static std::string Commit(const std::string& name,
+                            const std::map<std::string, std::string>& files);
+  // The URL of repository `name`.
+  static std::string UrlOf(const std::string& name);
+
+ private:
+  static std::filesystem::path dir_;
+  static std::string base_url_;
+  static std::string url_;
+  static std::string main_sha_;
+  FILE* server_ = nullptr;
+};
+
+class OperatorTest : public NamespacedTest {
+ protected:
+  void TearDown() override;
+
+  // Starts an operator replica named `name` watching this test's namespace
+  // (unless `flags` say otherwise), with `env` in its environment.
+  void StartOperator(const std::string& name, const std::vector<std::string>& env = {},
+                     const std::vector<std::string>& flags = {});
+
+  // kubectl apply into `ns` (default: the test's namespace).
+  void Apply(const std::string& yaml, const std::string& ns = "");
+  // Experiment `exp` with primary metric val_auc, plus `extra_spec` lines.
+  void ApplyExperiment(const std::string& extra_spec = "", const std::string& ns = "");
+  // A run of `exp` from ranker.git's main, for kwok's fake nodes.
+  std::string RunYaml(const std::string& name, const std::string& annotations = "{}",
+                      const std::string& tags = "{team: recsys}");
+
+  nlohmann::json Get(const kube::Resource& r, const std::string& name, const std::string& ns = "");
+  std::string Phase(const std::string& run, const std::string& ns = "");
+  size_t JobCount();
+  std::string ConditionMessage(const std::string& run, const std::string& type);
+
+  std::vector<std::string> operators_;
+};
+
+}  // namespace runledger::e2e
