@@ -6,11 +6,11 @@
 // OBJECT.json is one TrainingRun as the API server returns it, managedFields
 // included (default: bench/testdata/trainingrun_stalled.json, read from the
 // local cluster after the operator stalled it). A fake source serves N copies
-// (distinct names, uids and resourceVersions) as list pages of the watcher's
-// size ($PAGE overrides it): each page
-// body is built as one JSON text on another thread, as cpprestsdk receives a
-// response on its own threads, then parsed on the informer's thread, as
-// kube::Client::List does. A real Informer lists them into its Cache.
+// (distinct names, uids and resourceVersions) in list pages of the watcher's
+// size ($PAGE overrides it). Each page body is built as one JSON text on
+// another thread, as cpprestsdk receives a response on its own threads, then
+// parsed on the informer's thread, as kube::Client::List does. A real
+// Informer lists them into its Cache.
 //
 // The cache has the operator's indexes and summary fields
 // (controllers::AddRunIndexes). Then the harness does what the operator does
