@@ -20,7 +20,12 @@ void ExperimentReconciler::Watch(runtime::Controller& controller) {
 
 Result<runtime::Action> ExperimentReconciler::Reconcile(const runtime::ReconcileRequest& req) {
   runtime::ObjectPtr exp = d_.experiments.cache().Get(req.key);
-  if (!exp) return runtime::Action::Done();
+  const std::string key = req.key.String();
+  if (!exp) {
+    MutexLock lock(mu_);
+    last_write_.erase(key);
+    return runtime::Action::Done();
+  }
   ExperimentObserved o;
   o.experiment = *exp;
   o.now = d_.clock.SystemNow();
@@ -29,12 +34,20 @@ Result<runtime::Action> ExperimentReconciler::Reconcile(const runtime::Reconcile
     o.runs.push_back(*run);
   }
   ExperimentPlan plan = DecideExperiment(o);
-  if (plan.status) {
-    json updated = *exp;
-    updated["status"] = *plan.status;
-    auto written = d_.client.Update(kube::resources::kExperiments, req.key.ns, updated, "status");
-    if (!written.ok()) return written.status().WithContext("writing status");
+  if (!plan.status) return runtime::Action::Done();
+  const auto now = d_.clock.SteadyNow();
+  {
+    MutexLock lock(mu_);
+    if (auto it = last_write_.find(key); it != last_write_.end()) {
+      const auto next = it->second + d_.min_write_interval;
+      if (now < next) return runtime::Action::RequeueAfter(next - now);
+    }
+    last_write_[key] = now;
   }
+  const json patch = json::array({{{"op", "add"}, {"path", "/status"}, {"value", *plan.status}}});
+  auto written = d_.client.Patch(kube::resources::kExperiments, req.key.ns, req.key.name,
+                                 kube::PatchType::kJson, patch, {}, "status");
+  if (!written.ok()) return written.status().WithContext("writing status");
   return runtime::Action::Done();
 }
 

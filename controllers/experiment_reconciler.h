@@ -2,9 +2,22 @@
 // Experiment and its runs from the caches (runs through the by-experiment
 // index, never a list call) and writes the status when it changed.
 //
+// The status is derived from the runs alone and this controller is its only
+// writer, so it is replaced without a resourceVersion precondition (a JSON
+// patch): a cache a moment behind its own last write costs no 409 and no
+// retry. Every run change maps to its Experiment, so a thousand runs
+// starting at once would mean a thousand status writes: writes to one
+// Experiment are spaced by at least `min_write_interval`, a change inside it
+// is written when the interval ends (the counts lag by at most that much).
+//
 // Thread-safety and lifetime as TrainingRunReconciler.
 #pragma once
 
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "base/mutex.h"
 #include "controllers/experiment.h"
 #include "kube/client.h"
 #include "runtime/controller.h"
@@ -19,6 +32,7 @@ class ExperimentReconciler {
     runtime::Informer& experiments;
     runtime::Informer& runs;  // With AddRunIndexes.
     const Clock& clock;
+    std::chrono::milliseconds min_write_interval{1000};
   };
   explicit ExperimentReconciler(Deps deps) : d_(deps) {}
 
@@ -28,6 +42,8 @@ class ExperimentReconciler {
 
  private:
   Deps d_;
+  Mutex mu_;
+  std::map<std::string, Clock::SteadyTime> last_write_ GUARDED_BY(mu_);  // By key.
 };
 
 }  // namespace runledger::controllers
