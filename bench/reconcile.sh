@@ -8,7 +8,8 @@
 #
 # Phases, on the local cluster (e2e/cluster up):
 #   1. operator: namespace bench-op-<pid>, operator "bench-op" watching only
-#      it with --kube-api-qps 200 --kube-api-burst 400, one Experiment, then N
+#      it with --kube-api-qps 200 --kube-api-burst 400 and OP_WORKERS (16)
+#      TrainingRun workers, one Experiment, then N
 #      runs created by 16 parallel `kubectl create -f` workers (BATCH
 #      manifests per call). Timed from the first create until every run has
 #      status.phase Running. Requests per run: the operator's
@@ -39,6 +40,8 @@ WORKERS=16
 BATCH="${BATCH:-25}"
 QPS=200
 BURST=400
+# As many reconcile workers as the raw phase has clients (default 4).
+OP_WORKERS="${OP_WORKERS:-16}"
 OP=bench-op
 id=$$
 op_ns="bench-op-$id"
@@ -259,7 +262,7 @@ make_batches op "$N" 0
 make_batches raw "$N" 1
 kc create namespace "$op_ns" >/dev/null
 "$root/e2e/operator" up "$OP" -- --namespace "$op_ns" --leader-election-id "bench-op-$id" \
-  --kube-api-qps "$QPS" --kube-api-burst "$BURST" >/dev/null
+  --kube-api-qps "$QPS" --kube-api-burst "$BURST" --trainingrun-workers "$OP_WORKERS" >/dev/null
 port="$("$root/e2e/operator" port "$OP" metrics)"
 experiment_yaml | kc apply -n "$op_ns" -f - >/dev/null
 # Wait until the leader has the Experiment counted, so its startup is not timed.
@@ -350,7 +353,7 @@ fi
 
 printf '\n| measurement | value |\n|---|---|\n'
 printf '| runs | %s (%s workers, %s manifests per kubectl call) |\n' "$N" "$WORKERS" "$BATCH"
-printf '| operator (qps %s, burst %s): first create -> all Running | %s s (creates done at %s s) |\n' "$QPS" "$BURST" "$op_s" "$op_create_s"
+printf '| operator (qps %s, burst %s, %s workers): first create -> all Running | %s s (creates done at %s s) |\n' "$QPS" "$BURST" "$OP_WORKERS" "$op_s" "$op_create_s"
 printf '| raw writes: first create -> all pods Running | %s s (writes done at %s s) |\n' "$raw_s" "$raw_create_s"
 printf '| ratio operator / raw (target <= 1.2) | %s |\n' "$ratio"
 printf '| operator API requests per run | %s (%s) |\n' "$requests_per_run" "$methods_per_run"
