@@ -298,9 +298,3 @@ TEST_F(OperatorTest, ReadyzTurnsReadyAfterTheCachesSync) {
 
 }  // namespace
 }  // namespace runledger::e2e
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ::testing::AddGlobalTestEnvironment(new runledger::e2e::GitServer);
-  return RUN_ALL_TESTS();
-}

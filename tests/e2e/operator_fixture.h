@@ -3,8 +3,8 @@
 // replicas (e2e/operator, under the least-privilege ServiceAccount) and
 // reads what they did.
 //
-// A test binary using OperatorTest registers GitServer as a global
-// environment in its main().
+// Binaries using OperatorTest link operator_fixture_main.cpp, whose main()
+// registers GitServer as a global environment.
 #pragma once
 
 #include <gtest/gtest.h>
