@@ -41,6 +41,9 @@ struct RunRecord {
   // The TrainingRun behind the run.
   std::string ns;
   std::string name;
+  std::string experiment_ref;  // spec.experimentRef: the Experiment's resource name.
+  std::string parent_name;     // spec.parentRef: the parent TrainingRun's name, if any.
+  std::string token_hash;      // status.tokenHash: "sha256:<hex>" of the run's token, if any.
   std::string resource_version;
 };
 
