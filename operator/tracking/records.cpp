@@ -72,7 +72,11 @@ ExperimentRecord ExperimentFromObject(const json& experiment) {
   e.ns = StringField(meta, "namespace");
   e.resource_name = StringField(meta, "name");
   e.resource_version = StringField(meta, "resourceVersion");
-  const std::string store = StringField(ObjectField(experiment, "spec"), "artifactStore");
+  const json& spec = ObjectField(experiment, "spec");
+  const json& primary = ObjectField(spec, "primaryMetric");
+  e.primary_metric = StringField(primary, "name");
+  e.maximize = StringField(primary, "goal") != "minimize";
+  const std::string store = StringField(spec, "artifactStore");
   e.artifact_location = store.empty() ? "mlflow-artifacts:/" + e.experiment_id : store;
   if (StringField(annotations, kLifecycleAnnotation) == kDeleted) e.lifecycle_stage = kDeleted;
   const std::string tags = StringField(annotations, kExperimentTagsAnnotation);

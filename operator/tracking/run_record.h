@@ -55,7 +55,9 @@ struct ExperimentRecord {
   int64_t creation_time_ms = 0;
   int64_t last_update_time_ms = 0;
   std::map<std::string, std::string> tags;
-  std::string ns;  // The Experiment resource.
+  std::string primary_metric;  // spec.primaryMetric.name; may be empty.
+  bool maximize = true;        // spec.primaryMetric.goal.
+  std::string ns;              // The Experiment resource.
   std::string resource_name;
   std::string resource_version;
 };
