@@ -58,9 +58,10 @@ class Scanner {
     return true;
   }
 
-  // "'foo'" for what is at `pos` (up to the next blank, at most 24 bytes),
-  // or "the end of the filter".
+  // "'foo'" for what is at `pos` after any blanks (up to the next blank, at
+  // most 24 bytes), or "the end of the text".
   std::string Found(size_t pos) const {
+    while (pos < text_.size() && IsAsciiSpace(text_[pos])) ++pos;
     if (pos >= text_.size()) return "the end of the text";
     size_t j = pos;
     while (j < text_.size() && !IsAsciiSpace(text_[j]) && j - pos < 24) ++j;
