@@ -40,6 +40,8 @@ class ExperimentQuery {
                                   const std::vector<size_t>& rows) const;
 
   enum class Field : uint8_t { kTag, kName, kExperimentId, kCreationTime, kLastUpdateTime };
+
+ private:
   struct Predicate {
     Field field;
     std::string tag;  // kTag.
@@ -50,7 +52,6 @@ class ExperimentQuery {
     bool ascending;
   };
 
- private:
   std::vector<Predicate> predicates_;
   std::vector<Term> terms_;  // Including the tie-breaker.
 };

@@ -56,7 +56,7 @@ class RunQuery {
                                   const std::vector<size_t>& rows,
                                   const MetricLookup& metrics) const;
 
-  // The compiled parts; public so that the .cpp's helpers can build them.
+  // What a clause names; public for the .cpp's helpers.
   enum class Entity : uint8_t { kMetric, kParam, kTag, kAttribute, kDataset };
   enum class Field : uint8_t {
     kNone,  // Not an attribute.
@@ -68,6 +68,8 @@ class RunQuery {
     kStartTime,
     kEndTime,
   };
+
+ private:
   struct Predicate {
     Entity entity;
     Field field;
@@ -83,7 +85,6 @@ class RunQuery {
     bool ascending = true;
   };
 
- private:
   size_t SlotOf(const std::string& key);
 
   std::vector<Predicate> predicates_;

@@ -111,6 +111,18 @@ TEST_F(RunSearchTest, FilterAndOrderTogether) {
             (Ids{"d", "c"}));
 }
 
+TEST_F(RunSearchTest, NoMetricsMeansNoRunHasAMetric) {
+  runs_ = {MakeRun("a", 1), MakeRun("b", 2)};
+  const std::vector<const RunRecord*> rows = Pointers(runs_);
+  const auto none = SearchRuns(rows, NoMetrics(), {"metrics.loss != 0", {}, {}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->rows.empty());
+  const std::string order[] = {"metrics.loss DESC"};
+  const auto all = SearchRuns(rows, NoMetrics(), {"", order, {}});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->rows, (std::vector<size_t>{1, 0}));  // All missing: newest first.
+}
+
 TEST_F(RunSearchTest, ViewTypes) {
   runs_ = {MakeRun("live", 2), MakeRun("gone", 1)};
   runs_[1].lifecycle_stage = kDeleted;
