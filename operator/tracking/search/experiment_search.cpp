@@ -26,7 +26,8 @@ bool IsNumeric(Field field) {
   return field == Field::kCreationTime || field == Field::kLastUpdateTime;
 }
 
-// kTag for tags, kName for attributes (refined by ResolveAttribute).
+// Whether `id` names a tag (else an attribute); InvalidArgument for any
+// other entity type.
 Result<bool> IsTag(const Identifier& id) {
   if (id.entity.empty() || id.entity == "attribute" || id.entity == "attributes" ||
       id.entity == "attr") {

@@ -7,7 +7,7 @@
 // An order_by clause is one identifier and an optional ASC or DESC:
 //   metrics.`val loss` DESC
 // Which entity types, keys, comparators and value types go together is the
-// business of run_query.h and experiment_query.h; this layer only checks the
+// business of run_query.h and experiment_search.h; this layer only checks the
 // shape, so both share one parser and one set of position-naming messages.
 //
 // Errors: InvalidArgument whose message begins "at character N: " (N counts
@@ -36,7 +36,7 @@ struct Identifier {
   std::string key;        // Backquotes or double quotes removed.
   size_t entity_pos = 0;  // 0-based offsets into the parsed text.
   size_t key_pos = 0;
-  // The identifier as written, for messages.
+  // The identifier as written, for messages: a view into the parsed text.
   std::string_view spelling;
 };
 
