@@ -29,6 +29,8 @@
 #include "log/log.h"
 #include "metrics/process_metrics.h"
 #include "runtime/leader_election.h"
+#include "store/metric_store.h"
+#include "tracking/api.h"
 
 namespace runledger {
 namespace {
@@ -42,8 +44,10 @@ std::string DefaultIdentity() {
 }
 
 Result<std::unique_ptr<http::Server>> Serve(const std::string& address, const std::string& what,
-                                            const std::function<void(http::Server&)>& routes) {
+                                            const std::function<void(http::Server&)>& routes,
+                                            int threads = 2) {
   http::Server::Options options;
+  options.threads = threads;
   RETURN_IF_ERROR(app::SplitAddress(address, what, options.address, options.port));
   auto server = std::make_unique<http::Server>(options);
   routes(*server);
@@ -100,6 +104,9 @@ int Run(const app::OperatorConfig& cfg) {
   Informer experiments("experiments", sources(kube::resources::kExperiments), clock);
   Informer jobs("jobs", sources(kube::resources::kJobs, ours), clock);
   Informer pods("pods", sources(kube::resources::kPods, ours), clock);
+  // The tracking API's view of runs and experiments, fed by the same caches.
+  tracking::Catalog catalog;
+  catalog.Attach(runs, experiments);
   controllers::AddRunIndexes(runs.cache());
   controllers::AddPodIndexes(pods.cache());
   std::vector<Informer*> informers = {&runs, &experiments, &jobs, &pods};
@@ -149,6 +156,34 @@ int Run(const app::OperatorConfig& cfg) {
                  "Whether this replica is the leader (1) or a standby (0).", {"name"})
           .WithLabels({cfg.leader_election_id});
 
+  // The metric store: a write-ahead log on local disk, chunks in the object
+  // store. Opening replays the log.
+  auto objects = store::ObjectStore::Open(cfg.object_store);
+  if (!objects.ok()) {
+    log.Error("cannot open the object store " + cfg.object_store + ": " +
+              objects.status().ToString());
+    return 2;
+  }
+  store::MetricStoreOptions store_options;
+  store_options.wal_dir = cfg.wal_dir;
+  store_options.objects = objects->get();
+  auto metric_store = store::MetricStore::Open(store_options);
+  if (!metric_store.ok()) {
+    log.Error("cannot open the metric store in " + cfg.wal_dir + ": " +
+              metric_store.status().ToString());
+    return 2;
+  }
+  tracking::Writer tracking_writer(kc, catalog);
+  tracking::Authorizer authorizer(kc, catalog, clock, {cfg.tracking_default_namespace});
+  tracking::LatestValues latest(**metric_store);
+  tracking::StatusSummarizer::Options summary_options;
+  summary_options.min_interval = std::chrono::seconds(cfg.summary_interval_seconds);
+  summary_options.max_keys = static_cast<size_t>(cfg.summary_max_keys);
+  tracking::StatusSummarizer summarizer(**metric_store, catalog, tracking_writer, clock,
+                                        summary_options);
+  const tracking::TrackingDeps tracking_deps{catalog, tracking_writer, authorizer, **metric_store,
+                                             latest,  summarizer,      clock};
+
   auto metrics_server = Serve(cfg.metrics_address, "metricsAddress", [&](http::Server& s) {
     s.Handle("GET", "/metrics", http::MetricsHandler(registry));
   });
@@ -165,6 +200,8 @@ int Run(const app::OperatorConfig& cfg) {
         if (!i->Synced()) waiting += " " + i->name();
       }
       if (!waiting.empty()) return http::TextResponse(503, "caches not synced:" + waiting + "\n");
+      if (Status health = (*metric_store)->Health(); !health.ok())
+        return http::TextResponse(503, "metric store: " + health.ToString() + "\n");
       return http::TextResponse(200, "ok\n");
     });
   });
@@ -172,11 +209,22 @@ int Run(const app::OperatorConfig& cfg) {
     log.Error(probe_server.status().ToString());
     return 2;
   }
+  auto tracking_server = Serve(
+      cfg.tracking_address, "tracking.address",
+      [&](http::Server& s) { tracking::RegisterTrackingRoutes(s, tracking_deps); },
+      cfg.tracking_threads);
+  if (!tracking_server.ok()) {
+    log.Error(tracking_server.status().ToString());
+    return 2;
+  }
+  summarizer.Start();
   log.Info(
       "serving",
       {{"metrics",
         cfg.metrics_address + " (port " + std::to_string((*metrics_server)->port()) + ")"},
        {"probes", cfg.probe_address + " (port " + std::to_string((*probe_server)->port()) + ")"},
+       {"tracking",
+        cfg.tracking_address + " (port " + std::to_string((*tracking_server)->port()) + ")"},
        {"identity", identity},
        {"namespaces", cfg.watch_namespaces.empty() ? "(all)" : [&] {
           std::string joined;
@@ -231,6 +279,11 @@ int Run(const app::OperatorConfig& cfg) {
     elector_thread.join();
   }
   leader_gauge.Set(0);
+  // The tracking API stops before the store it writes to; the summarizer
+  // writes the summaries still due.
+  (*tracking_server)->Stop();
+  summarizer.Stop();
+  (*metric_store)->Close();
   for (Informer* i : informers) i->Stop();
   (*probe_server)->Stop();
   (*metrics_server)->Stop();

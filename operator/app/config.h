@@ -29,6 +29,18 @@ struct OperatorConfig {
   std::string metrics_address = "0.0.0.0:8080";
   std::string probe_address = "0.0.0.0:8081";
 
+  // The MLflow-compatible tracking API (docs/mlflow.md).
+  std::string tracking_address = "0.0.0.0:5000";
+  int tracking_threads = 8;  // Handlers block while a write becomes durable.
+  // Where callers whose token names no namespace create experiments.
+  std::string tracking_default_namespace = "default";
+  int summary_interval_seconds = 10;  // Least time between status summaries of a run.
+  int summary_max_keys = 10;          // Metric keys in a run's status summary.
+  // The metric store's write-ahead log (a persistent volume) and the object
+  // store for metric chunks and artifacts (file:// or s3://).
+  std::string wal_dir = "/var/lib/runledger/wal";
+  std::string object_store = "file:///var/lib/runledger/objects";
+
   double api_qps = 20;
   int api_burst = 30;
   int trainingrun_workers = 4;
