@@ -15,15 +15,13 @@ constexpr size_t kFirstReadBytes = 4096;
 // How long and how much LingeringClose drains before it gives up.
 constexpr std::chrono::seconds kLingerTime{2};
 constexpr size_t kLingerBytes = 1 << 20;
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+}  // namespace
 
 bool IsContinueExpected(const Request& r) {
   if (r.version < 11) return false;
   std::string_view expect = r.Header("Expect");
   return beast::iequals(beast::string_view(expect.data(), expect.size()), "100-continue");
 }
-
-}  // namespace
 
 Connection::Connection(tcp::socket socket, ServerCore& core)
     : core_(core), stream_(std::move(socket)), fd_(stream_.socket().native_handle()) {
@@ -78,6 +76,7 @@ void Connection::WaitForRequest() {
   parser_->body_limit(std::numeric_limits<uint64_t>::max());
   request_ = Request{};
   request_.remote_address = remote_;
+  stream_parser_.reset();
   route_ = nullptr;
   header_read_ = false;
   if (buffer_.size() > 0) return ReadHeader();  // A pipelined request is already here.
@@ -113,6 +112,16 @@ void Connection::FillRequest() {
   if (q != std::string::npos) request_.query = request_.target.substr(q + 1);
   for (const auto& f : h) request_.headers.emplace_back(f.name_string(), f.value());
   if (auto len = parser_->content_length()) request_.content_length = *len;
+  keep_alive_requested_ = h.keep_alive();
+}
+
+size_t Connection::BodyLimit() const {
+  return route_->options.max_body_bytes ? route_->options.max_body_bytes
+                                        : core_.options().max_body_bytes;
+}
+
+bool Connection::BodyDone() const {
+  return stream_parser_ ? stream_parser_->is_done() : parser_->is_done();
 }
 
 void Connection::OnHeader(beast::error_code ec, size_t) {
@@ -142,27 +151,19 @@ void Connection::OnHeader(beast::error_code ec, size_t) {
   }
   route_ = m.route;
 
-  size_t limit = route_->options.max_body_bytes ? route_->options.max_body_bytes
-                                                : core_.options().max_body_bytes;
+  const size_t limit = BodyLimit();
   if (request_.content_length && *request_.content_length > limit) {
     return Send(TextResponse(413, "request body larger than " + std::to_string(limit) + " bytes"));
   }
   if (route_->options.on_headers) {
-    std::optional<Response> early;
-    try {
-      early = route_->options.on_headers(request_);
-    } catch (const std::exception& e) {
-      core_.Log("http: header check for " + request_.method + " " + request_.path +
-                " threw: " + e.what());
-      early = TextResponse(500, "internal error");
-    } catch (...) {
-      core_.Log("http: header check for " + request_.method + " " + request_.path + " threw");
-      early = TextResponse(500, "internal error");
-    }
+    std::optional<Response> early =
+        Call([this] { return route_->options.on_headers(request_); }, "header check");
     if (early) return Send(std::move(*early));
   }
+  parser_->body_limit(limit);  // Chunked bodies are counted as they come.
+  // A streamed handler pulls the body itself (and 100 Continue with it).
+  if (route_->stream_handler) return DispatchStreamed();
   if (parser_->is_done()) return Dispatch();  // No body.
-  parser_->body_limit(limit);                 // Chunked bodies are counted as they come.
   if (IsContinueExpected(request_)) {
     return net::async_write(
         stream_, net::buffer(kContinue.data(), kContinue.size()),
@@ -183,9 +184,8 @@ void Connection::ReadBody() {
 
 void Connection::OnBody(beast::error_code ec, size_t) {
   if (ec == http::error::body_limit) {
-    size_t limit = route_->options.max_body_bytes ? route_->options.max_body_bytes
-                                                  : core_.options().max_body_bytes;
-    return Send(TextResponse(413, "request body larger than " + std::to_string(limit) + " bytes"));
+    return Send(
+        TextResponse(413, "request body larger than " + std::to_string(BodyLimit()) + " bytes"));
   }
   // Timeout, reset or a broken body: the client is gone or not worth an answer.
   if (ec) return Close();
@@ -193,35 +193,45 @@ void Connection::OnBody(beast::error_code ec, size_t) {
   Dispatch();
 }
 
+std::optional<Response> Connection::Call(const std::function<std::optional<Response>()>& f,
+                                         std::string_view what) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    core_.Log("http: " + std::string(what) + " for " + request_.method + " " + request_.path +
+              " threw: " + e.what());
+  } catch (...) {
+    core_.Log("http: " + std::string(what) + " for " + request_.method + " " + request_.path +
+              " threw");
+  }
+  return TextResponse(500, "internal error");
+}
+
 void Connection::Dispatch() {
   state_ = State::kHandling;
-  Response r;
-  try {
-    r = route_->handler(request_);
-  } catch (const std::exception& e) {
-    core_.Log("http: handler for " + request_.method + " " + request_.path + " threw: " + e.what());
-    r = TextResponse(500, "internal error");
-  } catch (...) {
-    core_.Log("http: handler for " + request_.method + " " + request_.path + " threw");
-    r = TextResponse(500, "internal error");
-  }
-  Send(std::move(r));
+  Send(*Call([this] { return std::optional<Response>(route_->handler(request_)); }, "handler"));
 }
 
 void Connection::Send(Response r) {
   state_ = State::kWriting;
-  const bool body_unread = !parser_->is_done();
-  const bool keep_alive = header_read_ && !body_unread && parser_->get().keep_alive() &&
+  const bool body_unread = !BodyDone();
+  const bool keep_alive = header_read_ && !body_unread && keep_alive_requested_ &&
                           !stop_requested_ && !core_.stopping();
+  const bool head = header_read_ && request_.method == "HEAD";
+  if (r.body_source && !head) return WriteStreamed(std::move(r), keep_alive);
   auto res = std::make_unique<http::response<http::string_body>>();
   res->version(header_read_ ? request_.version : 11);
   res->result(r.status >= 100 && r.status <= 599 ? static_cast<unsigned>(r.status) : 500u);
   for (auto& [name, value] : r.headers) res->insert(name, value);
   if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
   res->keep_alive(keep_alive);
-  if (header_read_ && request_.method == "HEAD") {
+  if (head) {
     // The length a GET would have, and no body.
-    res->content_length(r.body.size());
+    if (!r.body_source) {
+      res->content_length(r.body.size());
+    } else if (r.body_length) {
+      res->content_length(*r.body_length);
+    }
   } else {
     res->body() = std::move(r.body);
     res->prepare_payload();
@@ -236,6 +246,9 @@ void Connection::Send(Response r) {
 
 void Connection::OnWritten(bool keep_alive, bool body_unread, beast::error_code ec, size_t) {
   response_.reset();
+  serializer_.reset();  // Before the response it refers to.
+  stream_response_.reset();
+  source_.reset();
   if (ec) return Close();
   if (!keep_alive) return body_unread ? LingeringClose() : Close();
   WaitForRequest();

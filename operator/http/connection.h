@@ -1,7 +1,7 @@
 // Connection: one accepted socket, serving request after request.
 //
 // Internal to operator/http: this header includes Boost and is included
-// only by connection.cpp and server.cpp.
+// only by connection.cpp, connection_stream.cpp and server.cpp.
 //
 // Each connection runs on its own strand, so its steps never run at once;
 // the Server reaches it only through Stop() and Abort(), which are safe
@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/mutex.h"
 #include "http/message.h"
@@ -39,6 +40,10 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 class Connection;
+
+inline constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Whether the client waits for kContinue before it sends the body.
+bool IsContinueExpected(const Request& r);
 
 // What a connection needs from the server that owns it.
 class ServerCore {
@@ -71,6 +76,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   enum class State { kIdle, kReading, kHandling, kWriting, kClosing };
+  class StreamBody;
+  using StreamParser = beast::http::request_parser<beast::http::buffer_body>;
+  using StreamResponse = beast::http::response<beast::http::buffer_body>;
+  using StreamSerializer = beast::http::response_serializer<beast::http::buffer_body>;
 
   void WaitForRequest();
   void OnFirstBytes(beast::error_code ec, size_t n);
@@ -78,11 +87,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnHeader(beast::error_code ec, size_t n);
   void FillRequest();
   void OnContinueWritten(beast::error_code ec, size_t n);
-  // The body phase. A streamed route will hand parser_ to a body reader here.
   void ReadBody();
   void OnBody(beast::error_code ec, size_t n);
   void Dispatch();
+  // A streamed route: the handler with a StreamBody, then its answer (or
+  // 413/400/close when the body failed). In connection_stream.cpp.
+  void DispatchStreamed();
   void Send(Response response);
+  // Header first, then the body_source piece by piece.
+  void WriteStreamed(Response response, bool keep_alive);
+  void OnStreamedWritten(bool keep_alive, beast::error_code ec, size_t n);
+  void PumpStreamed(bool keep_alive);
+  // Whether the request's body has been read to its end.
+  bool BodyDone() const;
+  size_t BodyLimit() const;
+  // Runs a handler or header check; a throw is logged and becomes a 500.
+  std::optional<Response> Call(const std::function<std::optional<Response>()>& f,
+                               std::string_view what);
   void OnWritten(bool keep_alive, bool body_unread, beast::error_code ec, size_t n);
   // Shuts our side, then reads and drops what the client still sends for a
   // while, so the client sees our answer before the connection goes (closing
@@ -104,7 +125,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool header_read_ = false;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+  // A streamed route's parser, moved from parser_ once the header is read.
+  std::optional<StreamParser> stream_parser_;
+  bool keep_alive_requested_ = false;  // The request's own keep-alive wish.
   std::unique_ptr<beast::http::response<beast::http::string_body>> response_;
+  // A streamed answer in progress.
+  std::unique_ptr<StreamResponse> stream_response_;
+  std::unique_ptr<StreamSerializer> serializer_;
+  std::shared_ptr<BodySource> source_;
+  std::optional<uint64_t> source_left_;  // Bytes still owed when the length is known.
+  std::vector<char> piece_;
   Request request_;
   const Route* route_ = nullptr;
   std::string remote_;

@@ -1,6 +1,8 @@
 // Request, Response and handler types of the HTTP server (no Boost here).
 //
-// A handler sees one whole request and returns one whole response. Routes
+// A Handler sees one whole request; a StreamHandler (Server::HandleStream)
+// gets the headers and pulls the body through a BodyReader. Either may
+// answer with a whole body or a streamed one (Response::body_source). Routes
 // may also look at the headers before any byte of the body is read
 // (RouteOptions::on_headers): that is where authentication and size checks
 // answer 401/403/413 without reading an upload.
@@ -13,11 +15,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "http/body.h"
 
 namespace runledger::http {
 
@@ -32,7 +37,8 @@ struct Request {
   HeaderList headers;  // In the order sent, names as sent.
   // Content-Length when the request has one; none for chunked or no body.
   std::optional<uint64_t> content_length;
-  // The whole body; empty when given to RouteOptions::on_headers.
+  // The whole body; empty when given to RouteOptions::on_headers and on
+  // streamed routes.
   std::string body;
   std::string remote_address;  // "127.0.0.1:53124".
 
@@ -45,7 +51,15 @@ struct Response {
   int status = 200;                                        // Outside 100..599 is sent as 500.
   std::string content_type = "text/plain; charset=utf-8";  // Empty: no Content-Type.
   std::string body;
-  HeaderList headers;  // Extra headers; Content-Length and Connection are the server's.
+  HeaderList
+      headers;  // Extra headers; Content-Length, Transfer-Encoding, Connection are the server's.
+  // A streamed body instead of `body` (which is then ignored): the server
+  // pulls it as the socket drains, see BodySource. Shared only so that a
+  // Response stays copyable; the server is its last user.
+  std::shared_ptr<BodySource> body_source;
+  // With body_source: the exact length, sent as Content-Length. None: the
+  // body is sent chunked (to an HTTP/1.0 client: until the connection closes).
+  std::optional<uint64_t> body_length;
 };
 
 // A plain-text answer, the body ending in a newline.
@@ -54,6 +68,10 @@ Response TextResponse(int status, std::string_view text);
 Response JsonResponse(int status, std::string json);
 
 using Handler = std::function<Response(const Request&)>;
+// A streamed route's handler: Request::body is empty and `body` yields it.
+// The handler may return without reading the whole body (the connection is
+// then closed after the answer).
+using StreamHandler = std::function<Response(const Request&, BodyReader& body)>;
 
 // Called with the headers only (Request::body is empty): return a Response
 // to answer at once without reading the body (the connection is then closed

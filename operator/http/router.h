@@ -23,7 +23,8 @@ struct Route {
   std::string method;
   std::string path;  // The exact path, or the prefix.
   bool prefix = false;
-  Handler handler;
+  Handler handler;               // Set for a buffered route...
+  StreamHandler stream_handler;  // ...or this for a streamed one.
   RouteOptions options;
 };
 

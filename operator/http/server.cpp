@@ -174,13 +174,25 @@ Server::~Server() = default;
 
 void Server::Handle(std::string method, std::string path, Handler handler, RouteOptions options) {
   impl_->AddRoute(
-      {std::move(method), std::move(path), false, std::move(handler), std::move(options)});
+      {std::move(method), std::move(path), false, std::move(handler), {}, std::move(options)});
 }
 
 void Server::HandlePrefix(std::string method, std::string prefix, Handler handler,
                           RouteOptions options) {
   impl_->AddRoute(
-      {std::move(method), std::move(prefix), true, std::move(handler), std::move(options)});
+      {std::move(method), std::move(prefix), true, std::move(handler), {}, std::move(options)});
+}
+
+void Server::HandleStream(std::string method, std::string path, StreamHandler handler,
+                          RouteOptions options) {
+  impl_->AddRoute(
+      {std::move(method), std::move(path), false, {}, std::move(handler), std::move(options)});
+}
+
+void Server::HandleStreamPrefix(std::string method, std::string prefix, StreamHandler handler,
+                                RouteOptions options) {
+  impl_->AddRoute(
+      {std::move(method), std::move(prefix), true, {}, std::move(handler), std::move(options)});
 }
 
 Status Server::Start() { return impl_->Start(); }

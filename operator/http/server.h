@@ -34,12 +34,18 @@
 // Handlers run on the server's threads (Options::threads), blocking one of
 // them while they run: a slow handler should hand its work elsewhere.
 //
-// Seam for streamed bodies: a later change adds a route kind whose handler
-// gets a body reader instead of Request::body. The connection already reads
-// in two phases (headers → routing, limits, on_headers, 100-continue; then
-// the body), and only the second phase changes.
+// Streamed routes (HandleStream): the handler pulls the body through a
+// BodyReader (body.h) instead of getting Request::body, and any handler may
+// answer with a BodySource that the server pulls as the socket drains.
+// Memory per transfer stays at about 64 KiB whatever the body's size. The
+// header-phase guarantees above hold unchanged; the deadlines become
+// progress deadlines for the body: each BodyReader::Read must see a byte
+// within read_timeout, and the client must take each piece of a streamed
+// answer within read_timeout. A streamed upload holds one server thread
+// while its handler reads: size Options::threads for the uploads expected
+// at once plus the other traffic.
 //
-// Thread-safety: Handle/HandlePrefix before Start only (routes are fixed
+// Thread-safety: Handle* before Start only (routes are fixed
 // while serving); Start once; Stop and port() from any thread; Stop is
 // idempotent and the destructor calls it.
 // Errors: Start returns Unavailable naming the address when it cannot
@@ -86,6 +92,11 @@ class Server {
   // Routes `method` requests whose path starts with `prefix`.
   void HandlePrefix(std::string method, std::string prefix, Handler handler,
                     RouteOptions options = {});
+  // Streamed routes, exact and prefix (see above).
+  void HandleStream(std::string method, std::string path, StreamHandler handler,
+                    RouteOptions options = {});
+  void HandleStreamPrefix(std::string method, std::string prefix, StreamHandler handler,
+                          RouteOptions options = {});
 
   // Binds, listens and starts serving on the server's threads.
   Status Start();

@@ -59,8 +59,72 @@ class RawClient {
   }
 
   // One response (a 1xx has no body); nullopt on close, reset or timeout.
+  // A chunked body is decoded.
   std::optional<Reply> Read(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     const auto deadline = Clock::now() + timeout;
+    std::optional<Reply> r = ReadHeadUntil(deadline);
+    if (!r || r->status < 200 || expect_no_body_) return r;
+    if (r->Header("transfer-encoding") == "chunked") {
+      for (;;) {
+        size_t eol;
+        while ((eol = buf_.find("\r\n")) == std::string::npos) {
+          if (!Fill(deadline)) return std::nullopt;
+        }
+        size_t size = std::strtoul(buf_.c_str(), nullptr, 16);
+        buf_.erase(0, eol + 2);
+        std::optional<std::string> data = TakeUntil(size + 2, deadline);  // With its CRLF.
+        if (!data) return std::nullopt;
+        if (size == 0) return r;  // No trailers from our server.
+        r->body.append(*data, 0, size);
+      }
+    }
+    size_t length = std::strtoul(r->Header("content-length").c_str(), nullptr, 10);
+    std::optional<std::string> body = TakeUntil(length, deadline);
+    if (!body) return std::nullopt;
+    r->body = std::move(*body);
+    return r;
+  }
+
+  // The status line and headers only; the body stays to be read with
+  // ReadBytes.
+  std::optional<Reply> ReadHead(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    return ReadHeadUntil(Clock::now() + timeout);
+  }
+
+  // Exactly `n` bytes; nullopt on close or timeout.
+  std::optional<std::string> ReadBytes(
+      size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    return TakeUntil(n, Clock::now() + timeout);
+  }
+
+  int fd() const { return fd_; }
+
+  // For HEAD: the next Read takes no body whatever Content-Length says.
+  void ExpectNoBody(bool v) { expect_no_body_ = v; }
+
+  // True when the server closes (EOF or reset) within `timeout`; data that
+  // arrives meanwhile is kept for Read.
+  bool WaitClosed(std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (Fill(deadline)) {
+    }
+    return closed_;
+  }
+
+  bool closed() const { return closed_; }
+  const std::string& buffered() const { return buf_; }
+
+ private:
+  std::optional<std::string> TakeUntil(size_t n, Clock::time_point deadline) {
+    while (buf_.size() < n) {
+      if (!Fill(deadline)) return std::nullopt;
+    }
+    std::string out = buf_.substr(0, n);
+    buf_.erase(0, n);
+    return out;
+  }
+
+  std::optional<Reply> ReadHeadUntil(Clock::time_point deadline) {
     size_t end;
     while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
       if (!Fill(deadline)) return std::nullopt;
@@ -83,33 +147,9 @@ class RawClient {
       size_t v = line.find_first_not_of(' ', colon + 1);
       r.headers[name] = v == std::string::npos ? "" : line.substr(v);
     }
-    if (r.status < 200) return r;
-    size_t length = std::strtoul(r.Header("content-length").c_str(), nullptr, 10);
-    if (expect_no_body_) length = 0;
-    while (buf_.size() < length) {
-      if (!Fill(deadline)) return std::nullopt;
-    }
-    r.body = buf_.substr(0, length);
-    buf_.erase(0, length);
     return r;
   }
 
-  // For HEAD: the next Read takes no body whatever Content-Length says.
-  void ExpectNoBody(bool v) { expect_no_body_ = v; }
-
-  // True when the server closes (EOF or reset) within `timeout`; data that
-  // arrives meanwhile is kept for Read.
-  bool WaitClosed(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (Fill(deadline)) {
-    }
-    return closed_;
-  }
-
-  bool closed() const { return closed_; }
-  const std::string& buffered() const { return buf_; }
-
- private:
   // Receives some bytes before `deadline`; false on close, error or timeout.
   bool Fill(Clock::time_point deadline) {
     if (closed_) return false;

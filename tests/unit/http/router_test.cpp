@@ -6,7 +6,7 @@ namespace runledger::http {
 namespace {
 
 Route R(std::string method, std::string path, bool prefix = false) {
-  return Route{std::move(method), std::move(path), prefix, nullptr, {}};
+  return Route{std::move(method), std::move(path), prefix, nullptr, {}, {}};
 }
 
 TEST(Router, ExactPathAndMethodMatch) {
