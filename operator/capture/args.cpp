@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "capture/metric_line.h"
+
 namespace runledger::capture {
 
 namespace {
@@ -17,6 +19,16 @@ Result<std::string> OptionValue(const std::vector<std::string>& args, size_t& i,
 
 bool IsOption(const std::string& arg, const std::string& name) {
   return arg == name || (arg.starts_with(name) && arg[name.size()] == '=');
+}
+
+// A number of seconds in [0, 3600] given to `name`.
+Result<std::chrono::milliseconds> Seconds(const std::string& name, const std::string& v) {
+  double seconds = -1;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+  if (ec != std::errc() || end != v.data() + v.size() || seconds < 0 || seconds > 3600) {
+    return InvalidArgument(name + ": \"" + v + "\" is not a number of seconds (0-3600)");
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
 }
 
 }  // namespace
@@ -35,6 +47,12 @@ const char* UsageText() {
          "  --probe-wait=SECONDS    wait this long for the probes after the command ends\n"
          "                          (default 10)\n"
          "  --no-probes             no probes and no summary ($RUNLEDGER_CAPTURE_PROBES=off)\n"
+         "  --metric-format=F       auto, json, keyvalue, none or regex:<R>\n"
+         "                          (default auto, or $RUNLEDGER_METRIC_FORMAT)\n"
+         "  --flush-timeout=SECONDS deliver metrics this long after the command ends\n"
+         "                          (default 30)\n"
+         "  --spill-dir=DIR         where metrics beyond the memory buffer wait\n"
+         "  --metric-buffer=N       metric points held in memory (default 100000)\n"
          "  --install DEST          copy this binary to DEST (for an init container)\n";
 }
 
@@ -73,12 +91,25 @@ Result<Options> ParseArgs(const std::vector<std::string>& args,
       ASSIGN_OR_RETURN(o.termination_log, OptionValue(args, i, "--termination-log"));
     } else if (IsOption(arg, "--probe-wait")) {
       ASSIGN_OR_RETURN(std::string v, OptionValue(args, i, "--probe-wait"));
-      double seconds = -1;
-      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-      if (ec != std::errc() || end != v.data() + v.size() || seconds < 0 || seconds > 3600) {
-        return InvalidArgument("--probe-wait: \"" + v + "\" is not a number of seconds (0-3600)");
+      ASSIGN_OR_RETURN(o.probe_wait, Seconds("--probe-wait", v));
+    } else if (IsOption(arg, "--flush-timeout")) {
+      ASSIGN_OR_RETURN(std::string v, OptionValue(args, i, "--flush-timeout"));
+      ASSIGN_OR_RETURN(o.flush_timeout, Seconds("--flush-timeout", v));
+    } else if (IsOption(arg, "--metric-format")) {
+      ASSIGN_OR_RETURN(std::string v, OptionValue(args, i, "--metric-format"));
+      ASSIGN_OR_RETURN(MetricFormat format, ParseMetricFormat(v));
+      RETURN_IF_ERROR(MetricLineParser::Create(format).status());
+      o.metric_format = std::move(v);
+    } else if (IsOption(arg, "--spill-dir")) {
+      ASSIGN_OR_RETURN(o.spill_dir, OptionValue(args, i, "--spill-dir"));
+    } else if (IsOption(arg, "--metric-buffer")) {
+      ASSIGN_OR_RETURN(std::string v, OptionValue(args, i, "--metric-buffer"));
+      size_t n = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc() || end != v.data() + v.size() || n == 0) {
+        return InvalidArgument("--metric-buffer: \"" + v + "\" is not a positive count");
       }
-      o.probe_wait = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+      o.metric_buffer = n;
     } else {
       return InvalidArgument("unknown option \"" + arg + "\" (see --help)");
     }

@@ -59,6 +59,9 @@ class Loop {
       : options_(options), clock_(clock), start_(clock.SteadyNow()) {}
 
   int Run();
+  SuperviseResult Outcome(int exit_code) const {
+    return {exit_code, child_ != 0 && !child_running_, child_status_, latest_};
+  }
 
  private:
   void OnSignals();
@@ -257,9 +260,10 @@ bool Loop::Done() const {
 
 }  // namespace
 
-int Supervise(const SuperviseOptions& options, const Clock& clock) {
+SuperviseResult Supervise(const SuperviseOptions& options, const Clock& clock) {
   Loop loop(options, clock);
-  return loop.Run();
+  const int exit_code = loop.Run();
+  return loop.Outcome(exit_code);
 }
 
 }  // namespace runledger::capture

@@ -18,17 +18,22 @@
 //     running), then kills them; writes the summary once the probes are done.
 //
 // Returns the exit status to exit with: the child's (128 + signal when it
-// was killed), or kOwnFailure after printing why on stderr.
+// was killed), or kOwnFailure after printing why on stderr; with it the
+// child's wait status and the probes' last, untruncated report.
 //
-// Thread-safety: call once, from the main thread of a single-threaded process.
+// Thread-safety: call once, from the main thread of a single-threaded
+// process. The hooks may start threads (the metric pusher): the child and
+// the probe process are both forked before the first line is read.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
 #include "capture/line_splitter.h"
+#include "capture/summary.h"
 
 namespace runledger::capture {
 
@@ -41,11 +46,18 @@ struct SuperviseOptions {
   std::chrono::milliseconds drain{2000};
   std::string termination_log;          // where the summary goes
   bool create_termination_log = false;  // false: write only if it exists
-  // Per-line hooks on the passing output (a later issue parses metrics here).
+  // Per-line hooks on the passing output (metric lines, metric_collector.h).
   LineSplitter::Hook stdout_hook;
   LineSplitter::Hook stderr_hook;
 };
 
-int Supervise(const SuperviseOptions& options, const Clock& clock);
+struct SuperviseResult {
+  int exit_code = 0;
+  bool child_ran = false;  // the child started and ended (false on most kOwnFailures)
+  int wait_status = 0;     // the child's, as waitpid() gave it
+  std::optional<CaptureSummary> summary;  // none without probes
+};
+
+SuperviseResult Supervise(const SuperviseOptions& options, const Clock& clock);
 
 }  // namespace runledger::capture
