@@ -26,6 +26,11 @@ std::optional<double> LastMetricValue(const json& run, const std::string& metric
   return std::nullopt;
 }
 
+bool IsDeletedRun(const json& run) {
+  return StringField(ObjectField(ObjectField(run, "status"), "tracking"), "lifecycleStage") ==
+         "deleted";
+}
+
 ExperimentPlan DecideExperiment(const ExperimentObserved& o) {
   const json& meta = ObjectField(o.experiment, "metadata");
   const json& spec = ObjectField(o.experiment, "spec");
@@ -42,10 +47,18 @@ ExperimentPlan DecideExperiment(const ExperimentObserved& o) {
   const json& primary = ObjectField(spec, "primaryMetric");
   const std::string metric = StringField(primary, "name");
   const bool maximize = StringField(primary, "goal") != "minimize";
-  std::optional<std::pair<std::string, double>> best;
+  struct Best {
+    std::string name;
+    double value;
+    std::string run_id;
+  };
+  std::optional<Best> best;
+  int64_t total = 0;
   std::string last_activity;
   for (const json& run : o.runs) {
     const json& rs = ObjectField(run, "status");
+    if (IsDeletedRun(run)) continue;
+    ++total;
     const std::string phase = StringField(rs, "phase");
     if (phase == "Running")
       ++running;
@@ -63,17 +76,18 @@ ExperimentPlan DecideExperiment(const ExperimentObserved& o) {
     const auto value = LastMetricValue(run, metric);
     if (!value) continue;
     const std::string name = StringField(ObjectField(run, "metadata"), "name");
-    const bool better = !best || (maximize ? *value > best->second : *value < best->second) ||
-                        (*value == best->second && name < best->first);
-    if (better) best = {{name, *value}};
+    const bool better = !best || (maximize ? *value > best->value : *value < best->value) ||
+                        (*value == best->value && name < best->name);
+    if (better) best = Best{name, *value, StringField(rs, "runId")};
   }
-  status["runs"] = {{"total", static_cast<int64_t>(o.runs.size())},
+  status["runs"] = {{"total", total},
                     {"pending", pending},
                     {"running", running},
                     {"succeeded", succeeded},
                     {"failed", failed}};
   if (best) {
-    status["bestRun"] = {{"name", best->first}, {"value", best->second}};
+    status["bestRun"] = {{"name", best->name}, {"value", best->value}};
+    if (!best->run_id.empty()) status["bestRun"]["runId"] = best->run_id;
   } else {
     status.erase("bestRun");
   }

@@ -71,6 +71,11 @@ std::vector<const json*> NewestFirst(const std::vector<json>& pods) {
   return out;
 }
 
+// Milliseconds since the epoch (MLflow's times) as a metav1.Time.
+std::string MsTime(int64_t ms) {
+  return runtime::Rfc3339(Clock::SystemTime(std::chrono::milliseconds(ms)));
+}
+
 class Decider {
  public:
   Decider(const TrainingRunObserved& o, const TrainingRunConfig& config)
@@ -86,7 +91,9 @@ class Decider {
     status_["observedGeneration"] = generation_;
     status_["runId"] = RunId(o_.run);
     if (StringField(status_, "phase").empty()) status_["phase"] = "Pending";
-    if (o_.job) {
+    if (IsTrackedRun(o_.run)) {
+      Track();
+    } else if (o_.job) {
       FollowJob();
     } else {
       Launch();
@@ -325,7 +332,6 @@ class Decider {
       return;
     }
     status_["jobName"] = StringField(job_meta, "name");
-    const std::string old_phase = StringField(old_status_, "phase");
     const std::string trainer = TrainerName(o_.run);
     const auto pods = NewestFirst(o_.pods);
     if (!pods.empty()) status_["podName"] = StringField(ObjectField(*pods[0], "metadata"), "name");
@@ -396,34 +402,88 @@ class Decider {
       const std::string started = StringField(job_status, "startTime");
       if (!started.empty()) status_["startTime"] = started;
     }
-    status_["phase"] = phase;
+    if (phase == "Pending") {
+      status_["phase"] = phase;
+      const bool suspended = kube::BoolField(ObjectField(job, "spec"), "suspend");
+      Progress(suspended ? "Suspended" : "PodPending",
+               suspended ? "the Job is suspended, waiting to be admitted"
+                         : "waiting for the pod to start");
+      return;
+    }
+    Settle(phase, "the trainer is running");
+  }
 
-    if (phase == "Succeeded") {
-      Condition(kReady, true, "Succeeded", "the run finished successfully");
-      Condition(kReconciling, false, "", "");
-      Condition(kStalled, false, "", "");
-    } else if (phase == "Failed") {
+  // The run is now Running, Succeeded or Failed (status.failure says why):
+  // its phase, conditions, and an event when it has just finished.
+  void Settle(const std::string& phase, const std::string& running_message) {
+    const std::string old_phase = StringField(old_status_, "phase");
+    status_["phase"] = phase;
+    Condition(kReconciling, false, "", "");
+    if (phase == "Failed") {
       const json& f = status_["failure"];
       std::string msg = "the run failed: " + StringField(f, "reason");
       if (auto code = kube::IntField(f, "exitCode")) msg += ", exit code " + std::to_string(*code);
       if (auto m = StringField(f, "message"); !m.empty()) msg += ": " + m;
       Condition(kReady, false, "Failed", msg);
-      Condition(kReconciling, false, "", "");
       Condition(kStalled, true, "Failed", msg);
       if (old_phase != "Failed") Event(runtime::EventType::kWarning, "Run", "Failed", msg);
-    } else if (phase == "Running") {
-      Condition(kReady, true, "Running", "the trainer is running");
-      Condition(kReconciling, false, "", "");
-      Condition(kStalled, false, "", "");
-    } else {
-      const bool suspended = kube::BoolField(ObjectField(job, "spec"), "suspend");
-      Progress(suspended ? "Suspended" : "PodPending",
-               suspended ? "the Job is suspended, waiting to be admitted"
-                         : "waiting for the pod to start");
+      return;
     }
-    if (phase == "Succeeded" && old_phase != "Succeeded") {
+    Condition(kStalled, false, "", "");
+    if (phase == "Running") {
+      Condition(kReady, true, "Running", running_message);
+      return;
+    }
+    Condition(kReady, true, "Succeeded", "the run finished successfully");
+    if (old_phase != "Succeeded") {
       Event(runtime::EventType::kNormal, "Run", "Succeeded", "the run finished successfully");
     }
+  }
+
+  // A tracked run (see the header): the phase and times follow what the
+  // tracking API recorded in status.tracking.
+  void Track() {
+    if (o_.experiment) status_["experimentId"] = UidHex(*o_.experiment);
+    const json& tracking = ObjectField(old_status_, "tracking");
+    const std::string reported = StringField(tracking, "status");
+    if (const auto start = kube::IntField(tracking, "startTimeMs"); start && *start > 0) {
+      status_["startTime"] = MsTime(*start);
+    }
+    std::string phase = "Running";  // The API creates runs RUNNING.
+    if (reported == "SCHEDULED") {
+      phase = "Pending";
+    } else if (reported == "FINISHED") {
+      phase = "Succeeded";
+    } else if (reported == "FAILED" || reported == "KILLED") {
+      phase = "Failed";
+      status_["failure"] = {
+          {"reason", reported == "KILLED" ? "Killed" : "Failed"},
+          {"message", "the code reported " + reported + " through the MLflow tracking API"}};
+    }
+    if (phase != "Failed") status_.erase("failure");  // Resumed after a failure.
+    if (phase == "Succeeded" || phase == "Failed") {
+      // endTimeMs when reported; else when the operator first saw the end.
+      if (const auto end = kube::IntField(tracking, "endTimeMs"); end && *end > 0) {
+        status_["completionTime"] = MsTime(*end);
+      } else if (!status_.contains("completionTime")) {
+        status_["completionTime"] = runtime::Rfc3339(o_.now);
+      }
+    } else {
+      status_.erase("completionTime");  // MLflow lets a finished run be resumed.
+    }
+    if (!o_.experiment) {
+      status_["phase"] = phase;
+      Progress("ExperimentNotFound", "Experiment \"" + StringField(spec_, "experimentRef") +
+                                         "\" not found in namespace " +
+                                         StringField(meta_, "namespace"));
+      return;
+    }
+    if (phase == "Pending") {
+      status_["phase"] = phase;
+      Progress("Scheduled", "the code reported SCHEDULED through the MLflow tracking API");
+      return;
+    }
+    Settle(phase, "the code is running and reports through the MLflow tracking API");
   }
 
   const TrainingRunObserved& o_;
@@ -458,7 +518,12 @@ std::string TokenHash(const std::string& token) {
   return "sha256:" + HexEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
 }
 
+bool IsTrackedRun(const json& run) {
+  return ObjectField(ObjectField(run, "spec"), "template").is_null();
+}
+
 bool NeedsSourceResolution(const json& run) {
+  if (IsTrackedRun(run)) return false;
   const json& git = ObjectField(ObjectField(ObjectField(run, "spec"), "source"), "git");
   if (git.is_null()) return false;
   if (IsFullCommit(StringField(git, "revision"))) return false;
@@ -468,6 +533,7 @@ bool NeedsSourceResolution(const json& run) {
 }
 
 bool NeedsDatasetResolution(const json& run) {
+  if (IsTrackedRun(run)) return false;
   const json& dataset = ObjectField(ObjectField(run, "spec"), "dataset");
   if (dataset.is_null() || !StringField(dataset, "snapshotId").empty()) return false;
   const json& status = ObjectField(run, "status");

@@ -18,6 +18,20 @@
 //   4. the Job (deterministic name: the run's) is created, then its name
 //      written to status;
 //   5. the phase follows the Job and its pods.
+//
+// A run without spec.template is a tracked run: the MLflow tracking API
+// created it for code that runs elsewhere (a notebook, an HPO driver's
+// nested runs). Nothing is launched or resolved (no Job, no token Secret, no
+// commit or snapshot lookup) and the Experiment's requiredTags and require
+// are not checked: the code is already running, so holding the run back
+// would change nothing. Its phase follows status.tracking.status, which only
+// the tracking API writes: SCHEDULED -> Pending, RUNNING or absent ->
+// Running, FINISHED -> Succeeded, FAILED and KILLED -> Failed;
+// startTime/completionTime come from its startTimeMs/endTimeMs.
+//
+// Every plan starts from the observed status, so what other writers put
+// there (status.tracking, status.metrics, status.primaryMetric) is carried
+// through unchanged.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -96,10 +110,14 @@ struct TrainingRunPlan {
   Status result;
 };
 
-// True when the run still needs its git revision resolved: it has a source,
-// no commit recorded and no Job yet.
+// True for a tracked run: one without spec.template (see above).
+bool IsTrackedRun(const nlohmann::json& run);
+
+// True when the run still needs its git revision resolved: it has a
+// template and a source, no commit recorded and no Job yet.
 bool NeedsSourceResolution(const nlohmann::json& run);
-// True when the run's dataset has no snapshot id and none is recorded yet.
+// True when the run has a template, its dataset has no snapshot id and none
+// is recorded yet.
 bool NeedsDatasetResolution(const nlohmann::json& run);
 
 TrainingRunPlan DecideTrainingRun(const TrainingRunObserved& observed,

@@ -1,6 +1,7 @@
 #include "controllers/trainingrun_job.h"
 
 #include <algorithm>
+#include <regex>
 
 #include "kube/json_fields.h"
 
@@ -52,6 +53,28 @@ json EnvVar(const std::string& name, const std::string& value) {
 
 std::string ParamText(const json& params) { return params.is_object() ? params.dump() : "{}"; }
 
+// RUNLEDGER_METRIC_FORMAT from spec.collect, in the syntax
+// runledger-capture reads (capture/metric_line.h). A regex that capture
+// would refuse is refused here, so it is a condition on the run rather than
+// a note in the pod's log and a run without metrics.
+Result<std::string> MetricFormat(const json& collect) {
+  if (!kube::BoolField(collect, "stdout", true)) return std::string("none");
+  const std::string format = StringField(collect, "format");
+  if (format != "regex") return format.empty() ? std::string("auto") : format;
+  const std::string pattern = StringField(collect, "pattern");
+  if (pattern.empty()) return InvalidArgument("spec.collect.pattern: required with format regex");
+  try {
+    if (std::regex(pattern, std::regex::ECMAScript).mark_count() < 2) {
+      return InvalidArgument("spec.collect.pattern: \"" + pattern +
+                             "\" needs two groups: (key) and (value), then optionally (step)");
+    }
+  } catch (const std::regex_error& e) {
+    return InvalidArgument("spec.collect.pattern: \"" + pattern +
+                           "\" is not an ECMAScript regex: " + e.what());
+  }
+  return "regex:" + pattern;
+}
+
 // The init container, volumes and trainer mount of a checkout at `path`.
 void AddCheckout(const json& git, const std::string& commit, const std::string& path,
                  const TrainingRunConfig& config, json& pod_spec, json& trainer, json& init) {
@@ -80,12 +103,20 @@ void AddCheckout(const json& git, const std::string& commit, const std::string& 
 }  // namespace
 
 const std::vector<std::string>& InjectedEnvNames() {
-  static const std::vector<std::string> names = {
-      "GIT_COMMIT",           "GIT_DIRTY",           "GIT_URL",
-      "DATASET_URI",          "DATASET_SNAPSHOT_ID", "RUNLEDGER_RUN",
-      "RUNLEDGER_EXPERIMENT", "RUNLEDGER_NAMESPACE", "RUNLEDGER_PARAMS",
-      "MLFLOW_TRACKING_URI",  "MLFLOW_RUN_ID",       "MLFLOW_EXPERIMENT_ID",
-      "MLFLOW_TRACKING_TOKEN"};
+  static const std::vector<std::string> names = {"GIT_COMMIT",
+                                                 "GIT_DIRTY",
+                                                 "GIT_URL",
+                                                 "DATASET_URI",
+                                                 "DATASET_SNAPSHOT_ID",
+                                                 "RUNLEDGER_RUN",
+                                                 "RUNLEDGER_EXPERIMENT",
+                                                 "RUNLEDGER_NAMESPACE",
+                                                 "RUNLEDGER_PARAMS",
+                                                 "MLFLOW_TRACKING_URI",
+                                                 "MLFLOW_RUN_ID",
+                                                 "MLFLOW_EXPERIMENT_ID",
+                                                 "MLFLOW_TRACKING_TOKEN",
+                                                 "RUNLEDGER_METRIC_FORMAT"};
   return names;
 }
 
@@ -122,6 +153,7 @@ Result<json> BuildJob(const json& run, const JobInputs& in, const TrainingRunCon
   const std::string ns = StringField(meta, "namespace");
   const std::string experiment = StringField(spec, "experimentRef");
   ASSIGN_OR_RETURN(size_t trainer_index, TrainerIndex(run));
+  ASSIGN_OR_RETURN(const std::string metric_format, MetricFormat(ObjectField(spec, "collect")));
 
   json pod_template = ObjectField(spec, "template");
   json& pod_spec = pod_template["spec"];
@@ -172,6 +204,7 @@ Result<json> BuildJob(const json& run, const JobInputs& in, const TrainingRunCon
   env.push_back(EnvVar("RUNLEDGER_EXPERIMENT", experiment));
   env.push_back(EnvVar("RUNLEDGER_NAMESPACE", ns));
   env.push_back(EnvVar("RUNLEDGER_PARAMS", ParamText(ObjectField(spec, "params"))));
+  env.push_back(EnvVar("RUNLEDGER_METRIC_FORMAT", metric_format));
   if (!config.tracking_uri.empty()) {
     env.push_back(EnvVar("MLFLOW_TRACKING_URI", config.tracking_uri));
   }

@@ -8,7 +8,10 @@
 //       /runledger/bin/runledger-capture -- <command...> <args...>
 //     (never through a shell, so quoting and signals are untouched);
 //   - provenance and tracking variables are appended to its env; the token
-//     comes from the run's Secret by reference, never by value.
+//     comes from the run's Secret by reference, never by value;
+//     RUNLEDGER_METRIC_FORMAT tells runledger-capture how metric lines look
+//     (spec.collect: "auto" by default, "none" with stdout false,
+//     "regex:<pattern>" for format regex, else the format).
 // With spec.source.git.checkout, a second init container fetches exactly
 // the resolved commit into an emptyDir mounted in the trainer at the
 // checkout path (its workingDir unless the template sets one); credentials
@@ -46,7 +49,8 @@ struct JobInputs {
 };
 
 // The Job to create, or InvalidArgument naming the field at fault (no
-// command on the trainer, an env var runledger injects set by the user).
+// command on the trainer, an env var runledger injects set by the user, a
+// spec.collect.pattern that is no regex or has fewer than two groups).
 Result<nlohmann::json> BuildJob(const nlohmann::json& run, const JobInputs& inputs,
                                 const TrainingRunConfig& config);
 

@@ -29,7 +29,8 @@ void AddRunIndexes(runtime::Cache& runs) {
   // What the scans over an Experiment's runs read: the Experiment's counts
   // and best run (DecideExperiment) and the runs waiting for it (Watch).
   runs.SetSummaryFields({"/status/phase", "/status/jobName", "/status/startTime",
-                         "/status/completionTime", "/status/primaryMetric", "/status/metrics"});
+                         "/status/completionTime", "/status/primaryMetric", "/status/metrics",
+                         "/status/runId", "/status/tracking/lifecycleStage"});
 }
 
 void AddPodIndexes(runtime::Cache& pods) {
