@@ -17,6 +17,8 @@ class HttpClient::Impl {
  public:
   explicit Impl(Options options) : options_(std::move(options)) {}
 
+  const Options& options() const { return options_; }
+
   Result<HttpResponse> Send(const HttpRequest& request, std::chrono::milliseconds timeout) {
     const bool reused = stream_.has_value();
     auto r = Exchange(request, timeout);
@@ -97,7 +99,14 @@ HttpClient::~HttpClient() = default;
 
 Result<HttpResponse> HttpClient::Send(const HttpRequest& request,
                                       std::chrono::milliseconds timeout) {
-  return impl_->Send(request, timeout);
+  // Boost reports some failures by throwing (no memory, a header value it
+  // cannot send): they must not reach the pusher's thread and end the program.
+  try {
+    return impl_->Send(request, timeout);
+  } catch (const std::exception& e) {
+    impl_ = std::make_unique<Impl>(impl_->options());
+    return Unavailable(std::string("HTTP client: ") + e.what());
+  }
 }
 
 }  // namespace runledger::capture

@@ -28,7 +28,10 @@ void AppendDouble(double v, std::string& out) {
 }  // namespace
 
 std::string LogBatchJson(const std::string& run_id, const std::vector<MetricPoint>& points) {
-  std::string out = "{\"run_id\":" + nlohmann::json(run_id).dump() + ",\"metrics\":[";
+  std::string out =
+      "{\"run_id\":" +
+      nlohmann::json(run_id).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+      ",\"metrics\":[";
   for (size_t i = 0; i < points.size(); ++i) {
     const MetricPoint& p = points[i];
     if (i > 0) out += ',';

@@ -83,7 +83,7 @@ void ReportRunEnd(HttpClient& client, const CollectConfig& config,
                                  {"status", MlflowRunStatus(wait_status)},
                                  {"end_time", end_time_ms}};
   call("the run's end (runs/update)", "POST", "/api/2.0/mlflow/runs/update", "application/json",
-       update.dump());
+       update.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace runledger::capture
