@@ -116,7 +116,7 @@ void MetricBuffer::ReadSpillLockHeld(size_t max, std::vector<MetricPoint>& out) 
     got += static_cast<size_t>(n);
   }
   std::string_view rest(chunk.data(), got);
-  while (out.size() < max) {
+  for (size_t taken = 0; taken < max; ++taken) {
     const size_t nl = rest.find('\n');
     if (nl == std::string_view::npos) break;
     MetricPoint p;

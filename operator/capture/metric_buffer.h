@@ -56,6 +56,7 @@ class MetricBuffer {
  private:
   void SpillLockHeld(const MetricPoint& point) REQUIRES(mu_);
   bool FlushSpillLockHeld() REQUIRES(mu_);
+  // Appends up to `max` points from the spill file to `out`.
   void ReadSpillLockHeld(size_t max, std::vector<MetricPoint>& out) REQUIRES(mu_);
 
   const size_t memory_points_;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -30,9 +31,13 @@ struct Recorded {
 // log-batch requests get `fail_status`.
 class FakeTrackingApi {
  public:
-  explicit FakeTrackingApi(uint16_t port = 0) : server_({.port = port}) {
+  explicit FakeTrackingApi(uint16_t port = 0) : server_({.port = port, .threads = 4}) {
     auto handler = [this](const http::Request& r) {
       MutexLock lock(mu_);
+      // A slow API: answers nothing until Release() (at most 30 s, so the
+      // server can always stop).
+      released_.wait_for(mu_, std::chrono::seconds(30),
+                         [this]() NO_THREAD_SAFETY_ANALYSIS { return !hold_; });
       Recorded rec{r.method,
                    r.path,
                    std::string(r.Header("Idempotency-Key")),
@@ -77,13 +82,25 @@ class FakeTrackingApi {
     return out;
   }
 
+  void Hold() {
+    MutexLock lock(mu_);
+    hold_ = true;
+  }
+  void Release() {
+    MutexLock lock(mu_);
+    hold_ = false;
+    released_.notify_all();
+  }
+
   int fail_batches = 0;  // set before the run starts
   int fail_status = 503;
 
  private:
-  http::Server server_;
   Mutex mu_;
+  std::condition_variable_any released_;
+  bool hold_ GUARDED_BY(mu_) = false;
   std::vector<Recorded> requests_ GUARDED_BY(mu_);
+  http::Server server_;  // last: stopped first, before what its handlers use
 };
 
 // A shell loop printing "loss=<i> step=<i>" for i < n, then `last` without
@@ -180,6 +197,18 @@ TEST(CaptureMetricPush, PassthroughIsUnchangedWhileTheApiIsDownAndPointsArriveLa
   ASSERT_EQ(p.Wait(), 0) << p.err();
   EXPECT_EQ(p.out(), Printed(3000, "end\n"));
   EXPECT_EQ(api.Points(), Expected(3000));
+}
+
+TEST(CaptureMetricPush, ASlowApiDoesNotStallTheOutput) {
+  FakeTrackingApi api;
+  api.Hold();
+  Process p(CaptureArgv(Trainer(5000, "end\n")), api.Env());
+  // Every line passes while the first batch waits for its answer.
+  ASSERT_TRUE(p.WaitForStdout("end\n", 20s)) << p.err();
+  api.Release();
+  ASSERT_EQ(p.Wait(), 0) << p.err();
+  EXPECT_EQ(p.out(), Printed(5000, "end\n"));
+  EXPECT_EQ(api.Points(), Expected(5000));
 }
 
 TEST(CaptureMetricPush, SpilledPointsKeepTheirOrder) {
