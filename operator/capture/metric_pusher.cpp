@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <system_error>
 
 namespace runledger::capture {
 
@@ -63,7 +64,15 @@ MetricPusher::~MetricPusher() {
 }
 
 void MetricPusher::EnsureStarted() {
-  if (!thread_.joinable() && !finished_) thread_ = std::thread([this] { Run(); });
+  if (thread_.joinable() || finished_ || start_failed_) return;
+  try {
+    thread_ = std::thread([this] { Run(); });
+  } catch (const std::system_error& e) {
+    // No thread (pids or memory exhausted): the points stay in the buffer
+    // and are counted as undelivered; the run itself goes on.
+    start_failed_ = true;
+    std::fprintf(stderr, "runledger-capture: no thread for sending metrics: %s\n", e.what());
+  }
 }
 
 MetricPusher::Report MetricPusher::Finish(Clock::SteadyTime deadline) {

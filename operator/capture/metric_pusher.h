@@ -93,6 +93,7 @@ class MetricPusher {
   bool finishing_ GUARDED_BY(mu_) = false;
   Clock::SteadyTime deadline_ GUARDED_BY(mu_){};
   std::thread thread_;
+  bool start_failed_ = false;
   bool finished_ = false;
 };
 
