@@ -46,6 +46,73 @@ TEST(DecideExperimentTest, NoMetricYetMeansNoBestRun) {
   EXPECT_FALSE(plan.status->contains("bestRun"));
 }
 
+json RunWithPrimary(std::string name, std::string phase, double value) {
+  json r = MakeRun(name, phase);
+  r["status"]["primaryMetric"] = {{"name", "auc"}, {"value", value}, {"step", 10}};
+  r["status"]["runId"] = "id-" + name;
+  return r;
+}
+
+TEST(DecideExperimentTest, BestRunCarriesTheRunIdFromPrimaryMetric) {
+  auto plan = DecideExperiment(
+      {Exp("maximize"),
+       {RunWithPrimary("a", "Succeeded", 0.7), RunWithPrimary("b", "Succeeded", 0.8)},
+       FakeClock().SystemNow()});
+  EXPECT_EQ((*plan.status)["bestRun"], (json{{"name", "b"}, {"value", 0.8}, {"runId", "id-b"}}));
+}
+
+TEST(DecideExperimentTest, MinimizeTakesTheLowest) {
+  auto plan = DecideExperiment(
+      {Exp("minimize"),
+       {RunWithPrimary("a", "Succeeded", 0.7), RunWithPrimary("b", "Succeeded", 0.2),
+        RunWithPrimary("c", "Succeeded", 0.5)},
+       FakeClock().SystemNow()});
+  EXPECT_EQ((*plan.status)["bestRun"]["name"], "b");
+  EXPECT_EQ((*plan.status)["bestRun"]["value"], 0.2);
+}
+
+TEST(DecideExperimentTest, TieGoesToTheAlphabeticallyFirstName) {
+  for (const char* goal : {"maximize", "minimize"}) {
+    auto plan = DecideExperiment(
+        {Exp(goal),
+         {RunWithPrimary("zeta", "Succeeded", 0.5), RunWithPrimary("alpha", "Succeeded", 0.5),
+          RunWithPrimary("mid", "Succeeded", 0.5)},
+         FakeClock().SystemNow()});
+    EXPECT_EQ((*plan.status)["bestRun"]["name"], "alpha") << goal;
+  }
+}
+
+TEST(DecideExperimentTest, RunsWithoutAValueAreSkipped) {
+  json no_value = MakeRun("b", "Succeeded");
+  no_value["status"]["primaryMetric"] = {{"name", "auc"}, {"step", 3}};  // Value was NaN.
+  json other_metric = MakeRun("c", "Succeeded");
+  other_metric["status"]["primaryMetric"] = {{"name", "loss"}, {"value", 9.0}};
+  auto plan = DecideExperiment({Exp("maximize"),
+                                {RunWithPrimary("a", "Succeeded", 0.1), no_value, other_metric},
+                                FakeClock().SystemNow()});
+  EXPECT_EQ((*plan.status)["bestRun"]["name"], "a");
+}
+
+TEST(DecideExperimentTest, OnlySucceededRunsAreBest) {
+  auto plan =
+      DecideExperiment({Exp("maximize"),
+                        {RunWithPrimary("r", "Running", 0.99), RunWithPrimary("f", "Failed", 0.98),
+                         RunWithPrimary("p", "Pending", 0.97)},
+                        FakeClock().SystemNow()});
+  EXPECT_FALSE(plan.status->contains("bestRun"));
+}
+
+TEST(DecideExperimentTest, RunsDeletedThroughTheTrackingApiAreNeitherCountedNorBest) {
+  json deleted = RunWithPrimary("d", "Succeeded", 0.99);
+  deleted["status"]["tracking"]["lifecycleStage"] = "deleted";
+  json active = RunWithPrimary("a", "Succeeded", 0.5);
+  active["status"]["tracking"]["lifecycleStage"] = "active";
+  auto plan = DecideExperiment({Exp("maximize"), {deleted, active}, FakeClock().SystemNow()});
+  EXPECT_EQ((*plan.status)["bestRun"]["name"], "a");
+  EXPECT_EQ((*plan.status)["runs"]["total"], 1);
+  EXPECT_EQ((*plan.status)["runs"]["succeeded"], 1);
+}
+
 TEST(DecideExperimentTest, UnchangedRunsWriteNothing) {
   ExperimentObserved o{Exp("maximize"), {MakeRun("a", "Running")}, FakeClock().SystemNow()};
   auto first = DecideExperiment(o);

@@ -415,6 +415,88 @@ TEST(DecideTrainingRunTest, UnchangedStateWritesNoStatus) {
   EXPECT_FALSE(second.status);
 }
 
+TEST(DecideTrainingRunTest, StatusOfTheTrackingApiIsKeptWhileFollowingTheJob) {
+  json run = MakeRun();
+  run["status"] = Recorded();
+  run["status"]["tracking"] = {{"status", "RUNNING"}, {"params", {{"lr", "0.0003"}}}};
+  run["status"]["metrics"] = {{"auc", {{"last", 0.9}, {"count", 2}, {"timestamp", 1}}}};
+  run["status"]["primaryMetric"] = {{"name", "auc"}, {"value", 0.9}, {"step", 2}};
+  auto o = Observed(run);
+  o.job = Job({{"completionTime", "2026-01-01T01:00:00Z"},
+               {"conditions", {{{"type", "Complete"}, {"status", "True"}}}}});
+  auto plan = DecideTrainingRun(o, {});
+  ASSERT_TRUE(plan.status);
+  EXPECT_EQ((*plan.status)["phase"], "Succeeded") << "a launched run follows its Job";
+  for (const char* field : {"tracking", "metrics", "primaryMetric"}) {
+    EXPECT_EQ((*plan.status)[field], run["status"][field]) << field;
+  }
+}
+
+// RUNLEDGER_METRIC_FORMAT in the launched trainer, for `collect`.
+Result<std::string> MetricFormatEnv(json collect) {
+  json run = MakeRun();
+  if (!collect.is_null()) run["spec"]["collect"] = std::move(collect);
+  run["status"] = Recorded();
+  auto plan = DecideTrainingRun(Observed(run), {});
+  if (!plan.result.ok()) return plan.result;
+  if (!plan.job) return Internal("no Job");
+  for (const auto& e : (*plan.job)["spec"]["template"]["spec"]["containers"][0]["env"]) {
+    if (e["name"] == "RUNLEDGER_METRIC_FORMAT") return e["value"].get<std::string>();
+  }
+  return NotFound("RUNLEDGER_METRIC_FORMAT not injected");
+}
+
+TEST(MetricFormatTest, AutoByDefault) {
+  EXPECT_EQ(MetricFormatEnv(nullptr).value(), "auto");
+  EXPECT_EQ(MetricFormatEnv({{"stdout", true}, {"format", "auto"}}).value(), "auto");
+}
+
+TEST(MetricFormatTest, NamedFormatIsPassedAsIs) {
+  EXPECT_EQ(MetricFormatEnv({{"format", "json"}}).value(), "json");
+  EXPECT_EQ(MetricFormatEnv({{"format", "keyvalue"}}).value(), "keyvalue");
+  EXPECT_EQ(MetricFormatEnv({{"format", "none"}}).value(), "none");
+}
+
+TEST(MetricFormatTest, StdoutFalseIsNoneWhateverTheFormat) {
+  EXPECT_EQ(MetricFormatEnv({{"stdout", false}, {"format", "json"}}).value(), "none");
+}
+
+TEST(MetricFormatTest, RegexCarriesItsPattern) {
+  EXPECT_EQ(MetricFormatEnv({{"format", "regex"}, {"pattern", R"((\w+)=(\S+) @(\d+))"}}).value(),
+            R"(regex:(\w+)=(\S+) @(\d+))");
+}
+
+TEST(MetricFormatTest, RegexWithFewerThanTwoGroupsIsAnInvalidTemplate) {
+  json run = MakeRun();
+  run["spec"]["collect"] = {{"format", "regex"}, {"pattern", "loss=(\\S+)"}};
+  auto plan = DecideTrainingRun(Observed(run), {});
+  EXPECT_EQ(plan.result.code(), Code::kInvalidArgument);
+  EXPECT_FALSE(plan.job);
+  const json* stalled = Cond(*plan.status, "Stalled");
+  ASSERT_TRUE(stalled);
+  EXPECT_EQ((*stalled)["reason"], "InvalidTemplate");
+  EXPECT_NE((*stalled)["message"].get<std::string>().find("spec.collect.pattern"),
+            std::string::npos)
+      << (*stalled)["message"];
+}
+
+TEST(MetricFormatTest, RegexThatDoesNotCompileNamesTheField) {
+  auto env = MetricFormatEnv({{"format", "regex"}, {"pattern", "(a)(b"}});
+  EXPECT_EQ(env.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(env.status().message().find("spec.collect.pattern"), std::string::npos)
+      << env.status().message();
+}
+
+TEST(MetricFormatTest, TemplateSettingItIsRefused) {
+  json run = MakeRun();
+  run["spec"]["template"]["spec"]["containers"][0]["env"] = {
+      {{"name", "RUNLEDGER_METRIC_FORMAT"}, {"value", "json"}}};
+  run["status"] = Recorded();
+  auto plan = DecideTrainingRun(Observed(run), {});
+  EXPECT_EQ(plan.result.code(), Code::kInvalidArgument);
+  EXPECT_FALSE(plan.job);
+}
+
 TEST(DecideTrainingRunTest, JobOfTheSameNameNotOwnedIsNotAdopted) {
   json run = MakeRun();
   run["status"] = Recorded();
