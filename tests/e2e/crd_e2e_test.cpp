@@ -155,6 +155,110 @@ TEST_F(CrdTest, PrinterColumns) {
   EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 3) << all.out;
 }
 
+// A tracked run: what the MLflow tracking API creates for code running
+// elsewhere. No template; the API then writes status.tracking and the
+// summarizer status.metrics and status.primaryMetric, by merge patches of
+// the status subresource.
+TEST_F(CrdTest, TrackedRunWithoutTemplateIsAcceptedWithTheTrackingApisStatus) {
+  CommandResult created = Kubectl({"apply", "--validate=strict", "-n", ns_, "-f", "-"}, R"(
+apiVersion: runledger.dev/v1alpha1
+kind: TrainingRun
+metadata: {name: notebook-run}
+spec: {experimentRef: recsys-v3, parentRef: hpo-study}
+)");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const json status = {{"tracking",
+                        {{"status", "RUNNING"},
+                         {"startTimeMs", 1767225600123},
+                         {"lifecycleStage", "active"},
+                         {"runName", "bright-owl-7"},
+                         {"userId", "system:serviceaccount:ml:notebook"},
+                         {"artifactUri", "s3://ml-artifacts/recsys/notebook-run"},
+                         {"params", {{"lr", "0.001"}}},
+                         {"tags", {{"mlflow.parentRunId", "0123456789abcdef0123456789abcdef"}}}}},
+                       // last absent: it was NaN.
+                       {"metrics",
+                        {{"val_auc",
+                          {{"last", 0.91},
+                           {"min", 0.5},
+                           {"max", 0.91},
+                           {"count", 7},
+                           {"step", 6},
+                           {"timestamp", 1767225660000}}},
+                         {"loss", {{"count", 1}, {"step", -1}, {"timestamp", 1767225660000}}}}},
+                       {"primaryMetric", {{"name", "val_auc"}, {"value", 0.91}, {"step", 6}}}};
+  auto patched = client_->Patch(kube::resources::kTrainingRuns, ns_, "notebook-run",
+                                kube::PatchType::kMerge, {{"status", status}}, {}, "status");
+  ASSERT_TRUE(patched.ok()) << patched.status().ToString();
+  EXPECT_EQ((*patched)["status"], status) << "nothing pruned";
+  EXPECT_FALSE((*patched)["spec"].contains("template"));
+
+  CommandResult wide = Kubectl({"get", "tr", "-n", ns_, "notebook-run", "-o", "wide"});
+  ASSERT_EQ(wide.exit_code, 0) << wide.err;
+  EXPECT_TRUE(std::regex_search(wide.out, std::regex(R"(\sPARENT\s)"))) << wide.out;
+  EXPECT_TRUE(std::regex_search(wide.out, std::regex(R"(\s0\.91\s.*\shpo-study\s)"))) << wide.out;
+
+  // An unknown MLflow status is refused naming the field.
+  auto bad =
+      client_->Patch(kube::resources::kTrainingRuns, ns_, "notebook-run", kube::PatchType::kMerge,
+                     {{"status", {{"tracking", {{"status", "DONE"}}}}}}, {}, "status");
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("status.tracking.status"), std::string::npos)
+      << bad.status().message();
+}
+
+TEST_F(CrdTest, RegexFormatWithItsPatternIsAccepted) {
+  CommandResult r = Kubectl({"apply", "--validate=strict", "-n", ns_, "-f", "-"}, R"(
+apiVersion: runledger.dev/v1alpha1
+kind: TrainingRun
+metadata: {name: regex-run}
+spec:
+  experimentRef: recsys-v3
+  collect: {format: regex, pattern: 'metric (\w+)=(\S+) at step (\d+)'}
+  template: {spec: {containers: [{name: trainer, image: img, command: [python, train.py]}]}}
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto run = client_->Get(kube::resources::kTrainingRuns, ns_, "regex-run");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ((*run)["spec"]["collect"]["stdout"], true) << "defaulted";
+  EXPECT_EQ((*run)["spec"]["collect"]["pattern"], R"(metric (\w+)=(\S+) at step (\d+))");
+}
+
+TEST_F(CrdTest, CollectDefaultsToAutoFromStdout) {
+  ASSERT_EQ(Apply(SamplesDir() + "/trainingrun.yaml").exit_code, 0);
+  auto run = client_->Get(kube::resources::kTrainingRuns, ns_, "lr-3e-4-b128");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ((*run)["spec"]["collect"], (json{{"stdout", true}, {"format", "auto"}}));
+}
+
+// What the tracking API creates for mlflow.set_experiment("churn model (v2)").
+TEST_F(CrdTest, ExperimentWithAnMlflowDisplayNameIsAccepted) {
+  CommandResult r = Kubectl({"apply", "--validate=strict", "-n", ns_, "-f", "-"}, R"(
+apiVersion: runledger.dev/v1alpha1
+kind: Experiment
+metadata:
+  name: churn-model-v2
+  annotations:
+    runledger.dev/mlflow-tags: '{"team": "growth"}'
+spec:
+  displayName: churn model (v2)
+  primaryMetric: {name: val_loss, goal: minimize}
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto exp = client_->Get(kube::resources::kExperiments, ns_, "churn-model-v2");
+  ASSERT_TRUE(exp.ok());
+  EXPECT_EQ((*exp)["spec"]["displayName"], "churn model (v2)");
+  // bestRun with its run id, as the controller writes it.
+  const json best = {{"name", "notebook-run"}, {"value", 0.12}, {"runId", "0123abcd"}};
+  auto patched =
+      client_->Patch(kube::resources::kExperiments, ns_, "churn-model-v2", kube::PatchType::kMerge,
+                     {{"status", {{"bestRun", best}}}}, {}, "status");
+  ASSERT_TRUE(patched.ok()) << patched.status().ToString();
+  EXPECT_EQ((*patched)["status"]["bestRun"], best);
+  CommandResult get = Kubectl({"get", "exp", "-n", ns_, "churn-model-v2"});
+  EXPECT_TRUE(std::regex_search(get.out, std::regex(R"(\s0\.12\s)"))) << get.out;
+}
+
 // Every property in a schema has a description, so `kubectl explain` reads well.
 void ExpectDescribed(const json& schema, const std::string& path,
                      std::vector<std::string>* missing) {
@@ -197,10 +301,26 @@ TEST_F(CrdTest, ExplainReadsWell) {
   EXPECT_NE(r.out.find("snapshotId"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("uri"), std::string::npos);
   for (const auto& field : {"experiment.spec.primaryMetric", "retentionpolicy.spec.tiers.keep",
-                            "trainingrun.status.metrics"}) {
+                            "trainingrun.status.metrics", "trainingrun.spec.collect.pattern",
+                            "experiment.spec.displayName", "experiment.status.bestRun.runId"}) {
     CommandResult e = Kubectl({"explain", field});
     EXPECT_EQ(e.exit_code, 0) << field << ": " << e.err;
   }
+}
+
+TEST_F(CrdTest, ExplainTrackingReadsWell) {
+  CommandResult r = Kubectl({"explain", "trainingrun.status.tracking"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("MLflow tracking API"), std::string::npos) << r.out;
+  for (const auto& field : {"status", "startTimeMs", "endTimeMs", "lifecycleStage", "runName",
+                            "userId", "artifactUri", "params", "tags"}) {
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\\n  " + std::string(field) + "\\s")))
+        << field << " missing from:\n"
+        << r.out;
+  }
+  EXPECT_NE(r.out.find("RUNNING, SCHEDULED, FINISHED"), std::string::npos) << "the enum is shown";
+  CommandResult phase = Kubectl({"explain", "trainingrun.status.phase"});
+  EXPECT_NE(phase.out.find("status.tracking.status"), std::string::npos) << phase.out;
 }
 
 }  // namespace
