@@ -3,7 +3,10 @@
 // lookups the decision asks for (git revision, dataset fingerprint), then
 // carries out the plan: token Secret, status (only when changed, with the
 // resourceVersion read, so a stale cache gets Conflict and a retry), Job,
-// events.
+// events. The status written is the observed one with the plan's changes,
+// so status.tracking, status.metrics and status.primaryMetric (the tracking
+// API's) survive; a write of theirs in between is a Conflict, not a loss.
+// A tracked run (no template) needs no lookups and gets none.
 //
 // Thread-safety: Reconcile may run on several workers at once (never for
 // the same key: the work queue guarantees it).
