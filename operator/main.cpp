@@ -181,8 +181,10 @@ int Run(const app::OperatorConfig& cfg) {
   summary_options.max_keys = static_cast<size_t>(cfg.summary_max_keys);
   tracking::StatusSummarizer summarizer(**metric_store, catalog, tracking_writer, clock,
                                         summary_options);
-  const tracking::TrackingDeps tracking_deps{catalog, tracking_writer, authorizer, **metric_store,
-                                             latest,  summarizer,      clock};
+  tracking::RunArtifacts run_artifacts(catalog, authorizer, **objects);
+  const tracking::TrackingDeps tracking_deps{
+      catalog, tracking_writer, authorizer,    **metric_store,
+      latest,  summarizer,      run_artifacts, clock};
 
   auto metrics_server = Serve(cfg.metrics_address, "metricsAddress", [&](http::Server& s) {
     s.Handle("GET", "/metrics", http::MetricsHandler(registry));

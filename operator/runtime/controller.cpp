@@ -143,12 +143,18 @@ void Controller::Process(const std::string& key) {
   } else {
     queue_.AddRateLimited(key);
     outcome = "error";
-    log_.Error("reconcile failed; retrying with backoff", [&] {
-      auto f = fields;
-      f.push_back({"error", result.status().ToString()});
-      f.push_back({"retries", std::to_string(queue_.NumRequeues(key))});
-      return f;
-    }());
+    // Another writer (the tracking API, a user) changed the object between
+    // read and write: routine with shared status, so no error in the log.
+    const bool conflict = result.status().code() == Code::kConflict;
+    const auto write = conflict ? &log::Logger::Info : &log::Logger::Error;
+    (log_.*write)(conflict ? "object changed while reconciling; retrying"
+                           : "reconcile failed; retrying with backoff",
+                  [&] {
+                    auto f = fields;
+                    f.push_back({"error", result.status().ToString()});
+                    f.push_back({"retries", std::to_string(queue_.NumRequeues(key))});
+                    return f;
+                  }());
   }
   if (observer_) observer_->OnReconcile(outcome, took);
 }

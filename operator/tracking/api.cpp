@@ -41,6 +41,7 @@ const std::map<std::string, Endpoint, std::less<>>& Endpoints() {
       {"runs/search", &Handlers::SearchRuns},
       {"metrics/get-history", &Handlers::GetMetricHistory},
       {"metrics/get-history-bulk-interval", &Handlers::GetMetricHistoryBulkInterval},
+      {"logged-models/search", &Handlers::SearchLoggedModels},
   };
   return *endpoints;
 }
@@ -48,6 +49,9 @@ const std::map<std::string, Endpoint, std::less<>>& Endpoints() {
 // The largest body a tracking call may have: a full log-batch of 100
 // params of 6000 bytes and 100 tags of 8000 is about 1.5 MB as JSON.
 constexpr size_t kMaxBodyBytes = 4u << 20;
+// The largest artifact one upload may bring (a model checkpoint); uploads
+// are streamed, so this bounds the store, not memory.
+constexpr uint64_t kMaxArtifactBytes = uint64_t{64} << 30;
 
 http::Response Serve(Handlers& handlers, Authorizer& auth, size_t prefix_length,
                      const http::Request& request) {
@@ -89,6 +93,7 @@ void RegisterTrackingRoutes(http::Server& server, const TrackingDeps& deps) {
     server.HandlePrefix("GET", prefix, handler, options);
     server.HandlePrefix("POST", prefix, handler, options);
   }
+  artifacts::RegisterArtifactRoutes(server, deps.artifacts.Deps(kMaxArtifactBytes));
 }
 
 }  // namespace runledger::tracking

@@ -25,6 +25,7 @@
 #include "tracking/auth.h"
 #include "tracking/catalog.h"
 #include "tracking/latest_values.h"
+#include "tracking/run_artifacts.h"
 #include "tracking/summarizer.h"
 #include "tracking/writer.h"
 
@@ -37,11 +38,13 @@ struct TrackingDeps {
   store::MetricStore& metrics;
   LatestValues& latest;
   StatusSummarizer& summarizer;
+  RunArtifacts& artifacts;
   const Clock& clock;
 };
 
-// Adds the tracking routes to `server` (before it starts). `deps` must
-// outlive the server.
+// Adds the tracking routes and the proxied-artifact routes
+// (artifacts/artifact_routes.h) to `server` (before it starts). `deps`
+// must outlive the server.
 void RegisterTrackingRoutes(http::Server& server, const TrackingDeps& deps);
 
 }  // namespace runledger::tracking

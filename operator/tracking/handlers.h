@@ -1,6 +1,7 @@
 // The endpoints of the tracking API, one method each (internal to
 // operator/tracking: api.cpp routes to them). Split by subject:
-// experiments_handlers.cpp, runs_handlers.cpp, metrics_handlers.cpp.
+// experiments_handlers.cpp, runs_handlers.cpp, search_handlers.cpp,
+// metrics_handlers.cpp.
 //
 // Each gets the call's parameters and its authenticated caller and returns
 // MLflow's answer object or an error Status (api.cpp renders both).
@@ -40,7 +41,6 @@ class Handlers {
   Result<nlohmann::json> DeleteExperiment(const Call& c);
   Result<nlohmann::json> RestoreExperiment(const Call& c);
   Result<nlohmann::json> SetExperimentTag(const Call& c);
-  Result<nlohmann::json> SearchExperiments(const Call& c);
 
   // runs_handlers.cpp
   Result<nlohmann::json> CreateRun(const Call& c);
@@ -52,7 +52,11 @@ class Handlers {
   Result<nlohmann::json> SetTag(const Call& c);
   Result<nlohmann::json> DeleteTag(const Call& c);
   Result<nlohmann::json> LogInputs(const Call& c);
+
+  // search_handlers.cpp
+  Result<nlohmann::json> SearchExperiments(const Call& c);
   Result<nlohmann::json> SearchRuns(const Call& c);
+  Result<nlohmann::json> SearchLoggedModels(const Call& c);
 
   // metrics_handlers.cpp
   Result<nlohmann::json> LogBatch(const Call& c);

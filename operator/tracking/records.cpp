@@ -76,8 +76,8 @@ ExperimentRecord ExperimentFromObject(const json& experiment) {
   const json& primary = ObjectField(spec, "primaryMetric");
   e.primary_metric = StringField(primary, "name");
   e.maximize = StringField(primary, "goal") != "minimize";
-  const std::string store = StringField(spec, "artifactStore");
-  e.artifact_location = store.empty() ? "mlflow-artifacts:/" + e.experiment_id : store;
+  e.artifact_store = StringField(spec, "artifactStore");
+  e.artifact_location = "mlflow-artifacts:/" + e.experiment_id;
   if (StringField(annotations, kLifecycleAnnotation) == kDeleted) e.lifecycle_stage = kDeleted;
   const std::string tags = StringField(annotations, kExperimentTagsAnnotation);
   if (!tags.empty()) CopyStrings(kube::ParseUntrustedJson(tags), e.tags);

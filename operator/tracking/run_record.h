@@ -50,7 +50,10 @@ struct RunRecord {
 struct ExperimentRecord {
   std::string experiment_id;
   std::string name;  // "<namespace>/<name>", or the display name; "Default" for "0".
+  // What clients are told: always "mlflow-artifacts:/<experiment_id>", so
+  // they send artifacts through the operator and need no store credentials.
   std::string artifact_location;
+  std::string artifact_store;  // spec.artifactStore; "" for the operator's default store.
   std::string lifecycle_stage = kActive;
   int64_t creation_time_ms = 0;
   int64_t last_update_time_ms = 0;

@@ -105,4 +105,10 @@ Result<json> Handlers::SearchExperiments(const Call& c) {
   return out;
 }
 
+// MLflow 3's logged models (models as entities of their own) are not kept:
+// a model logged with log_model is a run's artifacts like any other. The
+// client still searches them where a run's artifacts are listed, so the
+// answer is an empty page rather than ENDPOINT_NOT_FOUND.
+Result<json> Handlers::SearchLoggedModels(const Call&) { return json::object(); }
+
 }  // namespace runledger::tracking::internal

@@ -1,0 +1,163 @@
+// The tracking API with the official mlflow client (e2e/requirements.txt
+// pins it): a scoped operator per test, a notebook-like caller holding the
+// "runledger user" ServiceAccount token, and the scenarios of
+// mlflow_client.py. What the client saw is asserted there; what it left in
+// the cluster (Experiments, TrainingRuns, status summaries) here.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "kube/json_fields.h"
+#include "operator_fixture.h"
+
+namespace runledger::e2e {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+namespace res = kube::resources;
+
+class TrackingTest : public OperatorTest {
+ protected:
+  void SetUp() override {
+    OperatorTest::SetUp();
+    StartOperator(ns_);
+    uri_ = "http://127.0.0.1:" + Trimmed(OperatorCommand({"port", ns_, "tracking"}));
+    auto token = OperatorCommand({"token", ns_});
+    token_ = Trimmed(token);
+    ASSERT_FALSE(token_.empty());
+  }
+
+  std::string OperatorCommand(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {SourceDir() + "/e2e/operator"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = e2e::Run(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+
+  // Runs mlflow_client.py SCENARIO ARGS as a user of this namespace; the
+  // facts it printed (key=value lines), or a test failure with its output.
+  std::map<std::string, std::string> Client(const std::vector<std::string>& args,
+                                            const std::string& token = "") {
+    static const std::string python = Trimmed(e2e::Run({SourceDir() + "/e2e/python"}).out);
+    std::vector<std::string> argv = {"env", "MLFLOW_TRACKING_URI=" + uri_,
+                                     "MLFLOW_TRACKING_TOKEN=" + (token.empty() ? token_ : token),
+                                     // Fail fast rather than retry a refused call for minutes.
+                                     "MLFLOW_HTTP_REQUEST_MAX_RETRIES=2", python,
+                                     SourceDir() + "/tests/e2e/mlflow_client.py"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = e2e::Run(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err << "\noperator log:\n" << OperatorLogTail();
+    std::map<std::string, std::string> facts;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      const size_t eq = line.find('=');
+      if (eq != std::string::npos) facts[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return facts;
+  }
+
+  std::string OperatorLogTail() {
+    const std::string log = OperatorCommand({"logs", ns_});
+    return log.substr(log.size() > 4000 ? log.size() - 4000 : 0);
+  }
+
+  // The TrainingRun whose status.runId is `run_id`.
+  json RunById(const std::string& run_id) {
+    auto list = client_->List(res::kTrainingRuns, ns_);
+    if (!list.ok()) return json();
+    for (const json& run : list->items) {
+      if (kube::StringField(kube::ObjectField(run, "status"), "runId") == run_id) return run;
+    }
+    return json();
+  }
+
+  std::vector<json> Runs() {
+    auto list = client_->List(res::kTrainingRuns, ns_);
+    return list.ok() ? list->items : std::vector<json>{};
+  }
+
+  std::string uri_, token_;
+};
+
+TEST_F(TrackingTest, ClientLifecycleLandsInKubernetes) {
+  auto facts = Client({"lifecycle"});
+  ASSERT_EQ(facts["ok"], "lifecycle");
+  EXPECT_EQ(facts["batch_points"], "901") << "a retried identical batch was stored twice";
+
+  // set_experiment("churn") made the Experiment "churn" in the caller's namespace.
+  const json exp = Get(res::kExperiments, "churn");
+  ASSERT_TRUE(exp.is_object()) << "no Experiment churn in " << ns_;
+  EXPECT_EQ(kube::StringField(kube::ObjectField(exp, "status"), "experimentId"),
+            facts["experiment_id"]);
+  // Every run is a TrainingRun without a workload; kubectl lists them.
+  const std::string listed = Kubectl({"get", "tr", "-n", ns_}).out;
+  for (const char* name : {"baseline", "wider", "slow", "ended-failed", "ended-killed", "batch"}) {
+    EXPECT_NE(listed.find(name), std::string::npos) << name << " missing from\n" << listed;
+  }
+  // The summary of the finished run reaches its status.
+  const std::string run_id = facts["baseline_run_id"];
+  json metrics;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        metrics = kube::ObjectField(kube::ObjectField(RunById(run_id), "status"), "metrics");
+        return metrics.contains("loss") && metrics["loss"].value("count", 0) == 3;
+      },
+      seconds(60)))
+      << metrics.dump();
+  EXPECT_EQ(metrics["loss"]["last"], 0.45);
+  EXPECT_EQ(metrics["loss"]["min"], 0.45);
+  EXPECT_EQ(metrics["loss"]["max"], 0.9);
+  EXPECT_EQ(metrics["loss"]["step"], 2);
+  EXPECT_FALSE(metrics.contains("nan_metric") && metrics["nan_metric"].contains("last"))
+      << "a NaN has no place in a summary";
+  const json run = RunById(run_id);
+  EXPECT_EQ(kube::StringField(kube::ObjectField(run, "status"), "phase"), "Succeeded");
+}
+
+TEST_F(TrackingTest, MistakesAreTheClientsExceptions) {
+  EXPECT_EQ(Client({"errors"})["ok"], "errors");
+}
+
+TEST_F(TrackingTest, ArtifactsRoundTripByteIdenticalWithFlatMemory) {
+  // "NAME running (pid N, ...)"
+  const std::string status = OperatorCommand({"status", ns_});
+  const size_t at = status.find("(pid ");
+  ASSERT_NE(at, std::string::npos) << status;
+  const std::string pid = status.substr(at + 5, status.find(',', at) - at - 5);
+  auto peak_kib = [&] {
+    std::ifstream status("/proc/" + pid + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1L;
+  };
+  const long before = peak_kib();
+  ASSERT_GT(before, 0) << "no operator process " << pid;
+  auto facts = Client({"artifacts", "100"});
+  ASSERT_EQ(facts["ok"], "artifacts");
+  const long after = peak_kib();
+  // A 100 MiB upload and download held whole would raise the peak by 100 MiB.
+  EXPECT_LT(after - before, 32 * 1024) << "peak RSS " << before << " KiB → " << after << " KiB";
+}
+
+TEST_F(TrackingTest, OptunaTrialsAreNestedTrainingRuns) {
+  auto facts = Client({"nested", "20"});
+  ASSERT_EQ(facts["ok"], "nested");
+  const json parent = RunById(facts["parent_run_id"]);
+  const std::string parent_name = kube::StringField(kube::ObjectField(parent, "metadata"), "name");
+  ASSERT_FALSE(parent_name.empty());
+  size_t children = 0;
+  for (const json& run : Runs()) {
+    if (kube::StringField(kube::ObjectField(run, "spec"), "parentRef") == parent_name) ++children;
+  }
+  EXPECT_EQ(children, 20u);
+  const std::string wide = Kubectl({"get", "tr", "-n", ns_, "-o", "wide"}).out;
+  EXPECT_NE(wide.find("PARENT"), std::string::npos) << wide;
+}
+
+}  // namespace
+}  // namespace runledger::e2e
