@@ -244,6 +244,12 @@ def attach():
     fact("ok", "attach")
 
 
+def history(run_id, key):
+    """Prints a run's history of `key` as step:value pairs, in logged order."""
+    points = MlflowClient().get_metric_history(run_id, key)
+    fact("history", ",".join(f"{m.step}:{m.value:g}" for m in points))
+
+
 def main():
     scenario, args = sys.argv[1], sys.argv[2:]
     {
@@ -252,6 +258,7 @@ def main():
         "artifacts": lambda: artifacts(int(args[0])),
         "nested": lambda: nested(int(args[0])),
         "attach": attach,
+        "history": lambda: history(args[0], args[1]),
     }[scenario]()
 
 

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "base/strings.h"
 #include "kube/json_fields.h"
@@ -86,6 +87,52 @@ void OperatorTest::StartOperator(const std::string& name, const std::vector<std:
   operators_.push_back(name);
   auto r = e2e::Run(argv);
   ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+std::string OperatorTest::OperatorCommand(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {SourceDir() + "/e2e/operator"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = e2e::Run(argv);
+  EXPECT_EQ(r.exit_code, 0) << "e2e/operator " << args[0] << ": " << r.err;
+  return r.out;
+}
+
+std::string OperatorTest::OperatorLogTail(const std::string& name) {
+  const std::string log = OperatorCommand({"logs", name});
+  return log.substr(log.size() > 4000 ? log.size() - 4000 : 0);
+}
+
+std::string OperatorTest::TrackingUri(const std::string& name) {
+  return "http://127.0.0.1:" + Trimmed(OperatorCommand({"port", name, "tracking"}));
+}
+
+const std::string& OperatorTest::VenvPython() {
+  static const std::string python = Trimmed(e2e::Run({SourceDir() + "/e2e/python"}).out);
+  return python;
+}
+
+std::map<std::string, std::string> OperatorTest::MlflowClient(const std::string& uri,
+                                                              const std::string& token,
+                                                              const std::vector<std::string>& args,
+                                                              const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {"env", "MLFLOW_TRACKING_URI=" + uri,
+                                   "MLFLOW_TRACKING_TOKEN=" + token,
+                                   // Fail fast rather than retry a refused call for minutes.
+                                   "MLFLOW_HTTP_REQUEST_MAX_RETRIES=2"};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.push_back(VenvPython());
+  argv.push_back(SourceDir() + "/tests/e2e/mlflow_client.py");
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = e2e::Run(argv);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << "\noperator log:\n"
+                            << (operators_.empty() ? "" : OperatorLogTail(operators_.back()));
+  std::map<std::string, std::string> facts;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) facts[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return facts;
 }
 
 void OperatorTest::Apply(const std::string& yaml, const std::string& ns) {

@@ -65,6 +65,22 @@ class OperatorTest : public NamespacedTest {
   std::string RunYaml(const std::string& name, const std::string& annotations = "{}",
                       const std::string& tags = "{team: recsys}");
 
+  // `e2e/operator ARGS`'s standard output; a test failure if it fails.
+  std::string OperatorCommand(const std::vector<std::string>& args);
+  // The last lines of replica `name`'s log, for failure messages.
+  std::string OperatorLogTail(const std::string& name);
+  // The tracking API's URI of replica `name` (what pods get injected).
+  std::string TrackingUri(const std::string& name);
+
+  // Runs tests/e2e/mlflow_client.py ARGS with the official mlflow client
+  // against `uri` holding `token`, plus `env` (NAME=VALUE); the facts it
+  // printed (key=value lines), or a test failure with its output.
+  std::map<std::string, std::string> MlflowClient(const std::string& uri, const std::string& token,
+                                                  const std::vector<std::string>& args,
+                                                  const std::vector<std::string>& env = {});
+  // The Python of e2e/python's venv (mlflow, optuna), for pods on the host node.
+  static const std::string& VenvPython();
+
   nlohmann::json Get(const kube::Resource& r, const std::string& name, const std::string& ns = "");
   std::string Phase(const std::string& run, const std::string& ns = "");
   size_t JobCount();

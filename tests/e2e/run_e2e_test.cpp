@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "base/encoding.h"
 #include "kube/json_fields.h"
@@ -20,8 +21,9 @@ using std::chrono::seconds;
 
 // Prints what a reproducible run needs to know about itself, then acts as
 // its first argument says: "ok" exits 0, "fail" exits 3, "wait" runs until
-// SIGTERM (which it records in $OUT_DIR/state).
-constexpr char kTrainPy[] = R"(import os, signal, subprocess, sys, time
+// SIGTERM (which it records in $OUT_DIR/state), "metrics" prints metric
+// lines (JSON and key=value) among prose, the last one as it exits.
+constexpr char kTrainPy[] = R"(import json, os, signal, subprocess, sys, time
 out = os.environ.get("OUT_DIR", "")
 def record(state):
     if out:
@@ -43,6 +45,14 @@ if mode == "wait":
     record("running")
     while True:
         time.sleep(0.1)
+if mode == "metrics":
+    for step in range(50):
+        print(json.dumps({"metric": "loss", "value": 1 / (step + 1), "step": step}))
+        print(f"step={step} val_auc={0.5 + step / 100}")
+        if step % 10 == 0:
+            print(f"note: lr=0.1 beat lr=1 by step {step}")
+    # Block-buffered and printed as the script exits: the last line.
+    print(json.dumps({"final_acc": 0.93}))
 )";
 
 constexpr char kImage[] = "registry.example.com/ranker:py311";
@@ -63,10 +73,11 @@ class RunTest : public OperatorTest {
     std::filesystem::remove_all(out_);
   }
 
-  // A run of train.py from this test's repository on the host node, checked
-  // out at /workspace; `volumes` adds pod volumes (YAML list items).
-  std::string HostRunYaml(const std::string& name, const std::string& mode,
-                          const std::string& extra_volumes = "") {
+  // A run of `command` (a YAML list) with `env` (YAML list items) on the
+  // host node, with this test's repository checked out at /workspace;
+  // `extra_volumes` adds pod volumes (YAML list items).
+  std::string HostRunYaml(const std::string& name, const std::string& command,
+                          const std::string& env = "", const std::string& extra_volumes = "") {
     return R"(apiVersion: runledger.dev/v1alpha1
 kind: TrainingRun
 metadata: {name: )" +
@@ -87,15 +98,20 @@ spec:
       - name: trainer
         image: )" +
            kImage + R"(
-        command: [python3, train.py]
-        args: [")" +
-           mode + R"("]
-        env: [{name: OUT_DIR, value: /out}]
-        volumeMounts: [{name: out, mountPath: /out}]
+        command: )" +
+           command + R"(
+        env:
+        - {name: OUT_DIR, value: /out}
+)" + env + R"(        volumeMounts: [{name: out, mountPath: /out}]
       volumes:
       - {name: out, hostPath: {path: ")" +
            out_.string() + R"(", type: Directory}}
 )" + extra_volumes;
+  }
+  // train.py in `mode`.
+  std::string TrainPyRunYaml(const std::string& name, const std::string& mode,
+                             const std::string& extra_volumes = "") {
+    return HostRunYaml(name, "[python3, train.py, " + mode + "]", "", extra_volumes);
   }
 
   json Status(const std::string& run) {
@@ -115,7 +131,7 @@ spec:
 };
 
 TEST_F(RunTest, ScriptSeesTheRecordedCommitSnapshotAndParams) {
-  Apply(HostRunYaml("r-ok", "ok"));
+  Apply(TrainPyRunYaml("r-ok", "ok"));
   ASSERT_TRUE(Eventually([&] { return Phase("r-ok") == "Succeeded"; }, seconds(90)))
       << Kubectl({"get", "tr,job,pod", "-n", ns_, "-o", "yaml"}).out;
   const std::string logs = Logs("r-ok");
@@ -129,7 +145,7 @@ TEST_F(RunTest, ScriptSeesTheRecordedCommitSnapshotAndParams) {
 }
 
 TEST_F(RunTest, StatusCarriesTheCapturedEnvironmentAndImageDigest) {
-  Apply(HostRunYaml("r-env", "ok"));
+  Apply(TrainPyRunYaml("r-env", "ok"));
   ASSERT_TRUE(Eventually([&] { return Phase("r-env") == "Succeeded"; }, seconds(90)));
   json env;
   // The summary is read when the trainer has ended: the same pass or the next.
@@ -151,7 +167,7 @@ TEST_F(RunTest, StatusCarriesTheCapturedEnvironmentAndImageDigest) {
 }
 
 TEST_F(RunTest, ExitCodeThreeEndsFailedWithExitCodeThree) {
-  Apply(HostRunYaml("r-fail", "fail"));
+  Apply(TrainPyRunYaml("r-fail", "fail"));
   ASSERT_TRUE(Eventually([&] { return Phase("r-fail") == "Failed"; }, seconds(90)));
   const json failure = Status("r-fail")["failure"];
   EXPECT_EQ(failure["exitCode"], 3) << failure.dump();
@@ -163,7 +179,7 @@ TEST_F(RunTest, ExitCodeThreeEndsFailedWithExitCodeThree) {
 TEST_F(RunTest, CheckoutIsTheRecordedCommitEvenAfterTheBranchMoves) {
   // The pod waits for this Secret (the stand-in prepares volumes before any
   // container runs), which the test creates once main has moved.
-  Apply(HostRunYaml("r-moved", "ok", "      - {name: gate, secret: {secretName: gate}}\n"));
+  Apply(TrainPyRunYaml("r-moved", "ok", "      - {name: gate, secret: {secretName: gate}}\n"));
   ASSERT_TRUE(Eventually([&] { return kube::StringField(Status("r-moved"), "podName").size() > 0; },
                          seconds(60)));
   ASSERT_EQ(kube::StringField(kube::ObjectField(Status("r-moved"), "source"), "commit"), sha_);
@@ -179,13 +195,87 @@ TEST_F(RunTest, CheckoutIsTheRecordedCommitEvenAfterTheBranchMoves) {
 }
 
 TEST_F(RunTest, DeletedRunHasItsTrainerTerminated) {
-  Apply(HostRunYaml("r-wait", "wait"));
+  Apply(TrainPyRunYaml("r-wait", "wait"));
   ASSERT_TRUE(Eventually([&] { return State() == "running"; }, seconds(90)))
       << Kubectl({"get", "tr,job,pod", "-n", ns_, "-o", "yaml"}).out;
   ASSERT_EQ(Kubectl({"delete", "trainingrun", "r-wait", "-n", ns_, "--wait=false"}).exit_code, 0);
   // Owner references take the Job and its pod; the pod's deletion sends
   // SIGTERM, which runledger-capture passes on to the script.
   EXPECT_TRUE(Eventually([&] { return State() == "terminated"; }, seconds(60))) << State();
+}
+
+// What a script prints as metric lines reaches the tracking API, all of it
+// and in order, while its stdout passes through unchanged.
+TEST_F(RunTest, PrintedMetricLinesAreTrackedInOrderUpToTheLastLine) {
+  Apply(TrainPyRunYaml("r-metrics", "metrics"));
+  ASSERT_TRUE(Eventually([&] { return Phase("r-metrics") == "Succeeded"; }, seconds(90)))
+      << Kubectl({"get", "tr,job,pod", "-n", ns_, "-o", "yaml"}).out;
+  const std::string logs = Logs("r-metrics");
+  EXPECT_NE(logs.find("note: lr=0.1 beat lr=1 by step 40"), std::string::npos) << logs;
+  EXPECT_NE(logs.find(R"({"metric": "loss", "value": 0.02, "step": 49})"), std::string::npos)
+      << "metric lines pass through too";
+
+  const std::string run_id = kube::StringField(Status("r-metrics"), "runId");
+  ASSERT_FALSE(run_id.empty());
+  const std::string uri = TrackingUri(ns_), token = Trimmed(OperatorCommand({"token", ns_}));
+  std::string expected;
+  for (int step = 0; step < 50; ++step) {
+    std::ostringstream point;
+    point << (step ? "," : "") << step << ":" << 1.0 / (step + 1);
+    expected += point.str();
+  }
+  EXPECT_EQ(MlflowClient(uri, token, {"history", run_id, "loss"})["history"], expected);
+  EXPECT_EQ(MlflowClient(uri, token, {"history", run_id, "final_acc"})["history"], "0:0.93")
+      << "the last line printed before exit";
+  EXPECT_EQ(MlflowClient(uri, token, {"history", run_id, "lr"})["history"], "")
+      << "prose with '=' is no metric line";
+
+  // The summary in status, once the run has ended.
+  json metrics;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        metrics = Status("r-metrics")["metrics"];
+        return metrics.is_object() && metrics.contains("final_acc") &&
+               metrics["loss"].value("count", 0) == 50;
+      },
+      seconds(60)))
+      << metrics.dump();
+  EXPECT_EQ(metrics["loss"]["last"], 0.02);
+  EXPECT_EQ(metrics["loss"]["min"], 0.02);
+  EXPECT_EQ(metrics["loss"]["max"], 1.0);
+  EXPECT_EQ(metrics["loss"]["step"], 49);
+  EXPECT_EQ(metrics["val_auc"]["count"], 50);
+  EXPECT_DOUBLE_EQ(metrics["val_auc"]["last"].get<double>(), 0.99);
+  EXPECT_FALSE(metrics.contains("lr")) << metrics.dump();
+}
+
+// A script using the mlflow client attaches to its TrainingRun's run, and
+// the trials it nests under it become TrainingRuns with that parent.
+TEST_F(RunTest, MlflowClientInThePodAttachesAndNestsTrials) {
+  Apply(HostRunYaml(
+      "r-hpo", "[" + VenvPython() + ", " + SourceDir() + "/tests/e2e/mlflow_client.py, attach]",
+      "        - {name: TRIALS, value: \"20\"}\n"));
+  ASSERT_TRUE(Eventually([&] { return Phase("r-hpo") == "Succeeded"; }, seconds(120)))
+      << Logs("r-hpo") << OperatorLogTail(ns_);
+  EXPECT_NE(Logs("r-hpo").find("ok=attach"), std::string::npos) << Logs("r-hpo");
+  size_t children = 0;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto list = Kubectl({"get", "tr", "-n", ns_, "-o", "json"});
+        children = 0;
+        for (const json& run :
+             json::parse(list.out, nullptr, false).value("items", json::array())) {
+          if (kube::StringField(kube::ObjectField(run, "spec"), "parentRef") == "r-hpo") ++children;
+        }
+        return children == 20;
+      },
+      seconds(60)))
+      << children << " trials under r-hpo";
+  // The parent's own metric, logged through the client, is in its summary.
+  EXPECT_TRUE(Eventually([&] {
+    const json m = Status("r-hpo")["metrics"];
+    return m.is_object() && m.contains("val_auc") && m["val_auc"].value("last", 0.0) == 0.9;
+  }));
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "kube/json_fields.h"
 #include "operator_fixture.h"
@@ -24,45 +23,15 @@ class TrackingTest : public OperatorTest {
   void SetUp() override {
     OperatorTest::SetUp();
     StartOperator(ns_);
-    uri_ = "http://127.0.0.1:" + Trimmed(OperatorCommand({"port", ns_, "tracking"}));
-    auto token = OperatorCommand({"token", ns_});
-    token_ = Trimmed(token);
+    uri_ = TrackingUri(ns_);
+    token_ = Trimmed(OperatorCommand({"token", ns_}));
     ASSERT_FALSE(token_.empty());
   }
 
-  std::string OperatorCommand(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {SourceDir() + "/e2e/operator"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = e2e::Run(argv);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.out;
-  }
-
-  // Runs mlflow_client.py SCENARIO ARGS as a user of this namespace; the
-  // facts it printed (key=value lines), or a test failure with its output.
+  // Runs mlflow_client.py ARGS as a user of this namespace (or holding `token`).
   std::map<std::string, std::string> Client(const std::vector<std::string>& args,
                                             const std::string& token = "") {
-    static const std::string python = Trimmed(e2e::Run({SourceDir() + "/e2e/python"}).out);
-    std::vector<std::string> argv = {"env", "MLFLOW_TRACKING_URI=" + uri_,
-                                     "MLFLOW_TRACKING_TOKEN=" + (token.empty() ? token_ : token),
-                                     // Fail fast rather than retry a refused call for minutes.
-                                     "MLFLOW_HTTP_REQUEST_MAX_RETRIES=2", python,
-                                     SourceDir() + "/tests/e2e/mlflow_client.py"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = e2e::Run(argv);
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err << "\noperator log:\n" << OperatorLogTail();
-    std::map<std::string, std::string> facts;
-    std::istringstream lines(r.out);
-    for (std::string line; std::getline(lines, line);) {
-      const size_t eq = line.find('=');
-      if (eq != std::string::npos) facts[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    return facts;
-  }
-
-  std::string OperatorLogTail() {
-    const std::string log = OperatorCommand({"logs", ns_});
-    return log.substr(log.size() > 4000 ? log.size() - 4000 : 0);
+    return MlflowClient(uri_, token.empty() ? token_ : token, args);
   }
 
   // The TrainingRun whose status.runId is `run_id`.
