@@ -250,6 +250,19 @@ def history(run_id, key):
     fact("history", ",".join(f"{m.step}:{m.value:g}" for m in points))
 
 
+def attempt(action, run_id):
+    """Tries one read ("get") or write ("log") of a run; prints its outcome:
+    result=OK or result=<the MlflowException's error code>."""
+    client = MlflowClient()
+    calls = {"get": lambda: client.get_run(run_id),
+             "log": lambda: client.log_metric(run_id, "probe", 1.0)}
+    try:
+        calls[action]()
+        fact("result", "OK")
+    except MlflowException as e:
+        fact("result", e.error_code)
+
+
 def main():
     scenario, args = sys.argv[1], sys.argv[2:]
     {
@@ -259,6 +272,7 @@ def main():
         "nested": lambda: nested(int(args[0])),
         "attach": attach,
         "history": lambda: history(args[0], args[1]),
+        "attempt": lambda: attempt(args[0], args[1]),
     }[scenario]()
 
 

@@ -128,5 +128,46 @@ TEST_F(TrackingTest, OptunaTrialsAreNestedTrainingRuns) {
   EXPECT_NE(wide.find("PARENT"), std::string::npos) << wide;
 }
 
+// Writes need the run's own token; anything else is Kubernetes RBAC's call.
+TEST_F(TrackingTest, WritesNeedTheRunsTokenAndReadsNeedRbac) {
+  ApplyExperiment();
+  Apply(RunYaml("run-a"));
+  Apply(RunYaml("run-b"));
+  std::map<std::string, std::string> id, token;
+  for (const std::string run : {"run-a", "run-b"}) {
+    ASSERT_TRUE(Eventually([&] {
+      const json status = kube::ObjectField(Get(res::kTrainingRuns, run), "status");
+      id[run] = kube::StringField(status, "runId");
+      return !id[run].empty() && !kube::StringField(status, "tokenSecretName").empty();
+    })) << run;
+    token[run] = Kubectl({"get", "secret", run + "-token", "-n", ns_, "-o",
+                          "go-template={{.data.token | base64decode}}"})
+                     .out;
+    ASSERT_FALSE(token[run].empty()) << run;
+  }
+  auto attempt = [&](const std::string& action, const std::string& run, const std::string& as) {
+    return MlflowClient(uri_, as, {"attempt", action, id[run]})["result"];
+  };
+  EXPECT_EQ(attempt("log", "run-a", ""), "UNAUTHENTICATED") << "no token";
+  EXPECT_EQ(attempt("get", "run-a", "not-a-token"), "UNAUTHENTICATED") << "a bogus token";
+  EXPECT_EQ(attempt("log", "run-a", token["run-a"]), "OK") << "a run writes itself";
+  EXPECT_EQ(attempt("log", "run-b", token["run-a"]), "PERMISSION_DENIED") << "another run's token";
+
+  // A ServiceAccount that may only get TrainingRuns reads, and cannot write.
+  ASSERT_EQ(Kubectl({"create", "serviceaccount", "reader", "-n", ns_}).exit_code, 0);
+  ASSERT_EQ(Kubectl({"create", "role", "reader", "-n", ns_, "--verb=get",
+                     "--resource=trainingruns.runledger.dev"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Kubectl({"create", "rolebinding", "reader", "-n", ns_, "--role=reader",
+                     "--serviceaccount=" + ns_ + ":reader"})
+                .exit_code,
+            0);
+  const std::string reader = Trimmed(Kubectl({"create", "token", "reader", "-n", ns_}).out);
+  EXPECT_EQ(attempt("get", "run-b", reader), "OK");
+  EXPECT_EQ(attempt("log", "run-b", reader), "PERMISSION_DENIED");
+  EXPECT_EQ(attempt("log", "run-b", token_), "OK") << "the runledger user Role may write";
+}
+
 }  // namespace
 }  // namespace runledger::e2e
