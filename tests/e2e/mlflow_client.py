@@ -11,6 +11,7 @@ import math
 import os
 import sys
 import tempfile
+import time
 
 import mlflow
 from mlflow import MlflowClient
@@ -263,6 +264,37 @@ def attempt(action, run_id):
         fact("result", e.error_code)
 
 
+def stream(batches, progress):
+    """Streams `batches` log-batches of 10 points, each retried until it is
+    acknowledged (the operator may be down meanwhile), writing how many were
+    acknowledged to the file `progress`; then checks every point is stored
+    exactly once."""
+    exp = mlflow.set_experiment("durability")
+    client = MlflowClient()
+    run_id = client.create_run(exp.experiment_id).info.run_id
+    retried = 0
+    for b in range(batches):
+        metrics = [Metric("x", float(s), 1700000000000 + s, s) for s in range(b * 10, b * 10 + 10)]
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                client.log_batch(run_id, metrics=metrics)
+                break
+            except Exception:  # Refused or reset while the operator restarts.
+                if time.monotonic() > deadline:
+                    raise
+                retried += 1
+                time.sleep(0.2)  # Backoff before the retry, as a collector does.
+        with open(progress, "w") as f:
+            f.write(str(b + 1))
+    steps = sorted(m.step for m in client.get_metric_history(run_id, "x"))
+    missing = sorted(set(range(batches * 10)) - set(steps))
+    assert steps == list(range(batches * 10)), (len(steps), missing[:10])
+    fact("points", len(steps))
+    fact("retried", retried)
+    fact("ok", "stream")
+
+
 def main():
     scenario, args = sys.argv[1], sys.argv[2:]
     {
@@ -273,6 +305,7 @@ def main():
         "attach": attach,
         "history": lambda: history(args[0], args[1]),
         "attempt": lambda: attempt(args[0], args[1]),
+        "stream": lambda: stream(int(args[0]), args[1]),
     }[scenario]()
 
 

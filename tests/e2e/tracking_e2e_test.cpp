@@ -5,8 +5,10 @@
 // the cluster (Experiments, TrainingRuns, status summaries) here.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "kube/json_fields.h"
 #include "operator_fixture.h"
@@ -42,6 +44,14 @@ class TrackingTest : public OperatorTest {
       if (kube::StringField(kube::ObjectField(run, "status"), "runId") == run_id) return run;
     }
     return json();
+  }
+
+  // The replica's process id, from "NAME running (pid N, ...)".
+  std::string OperatorPid() {
+    const std::string status = OperatorCommand({"status", ns_});
+    const size_t at = status.find("(pid ");
+    EXPECT_NE(at, std::string::npos) << status;
+    return at == std::string::npos ? "" : status.substr(at + 5, status.find(',', at) - at - 5);
   }
 
   std::vector<json> Runs() {
@@ -92,11 +102,7 @@ TEST_F(TrackingTest, MistakesAreTheClientsExceptions) {
 }
 
 TEST_F(TrackingTest, ArtifactsRoundTripByteIdenticalWithFlatMemory) {
-  // "NAME running (pid N, ...)"
-  const std::string status = OperatorCommand({"status", ns_});
-  const size_t at = status.find("(pid ");
-  ASSERT_NE(at, std::string::npos) << status;
-  const std::string pid = status.substr(at + 5, status.find(',', at) - at - 5);
+  const std::string pid = OperatorPid();
   auto peak_kib = [&] {
     std::ifstream status("/proc/" + pid + "/status");
     for (std::string line; std::getline(status, line);) {
@@ -167,6 +173,35 @@ TEST_F(TrackingTest, WritesNeedTheRunsTokenAndReadsNeedRbac) {
   EXPECT_EQ(attempt("get", "run-b", reader), "OK");
   EXPECT_EQ(attempt("log", "run-b", reader), "PERMISSION_DENIED");
   EXPECT_EQ(attempt("log", "run-b", token_), "OK") << "the runledger user Role may write";
+}
+
+// SIGKILL while a client streams: every acknowledged point is kept, none
+// twice, and the client's retries of what was not acknowledged fill the gap.
+TEST_F(TrackingTest, AcknowledgedPointsSurviveSigkill) {
+  const std::string progress =
+      (std::filesystem::temp_directory_path() / ("runledger-stream-" + ns_)).string();
+  auto acknowledged = [&] {
+    std::ifstream in(progress);
+    int batches = 0;
+    in >> batches;
+    return batches;
+  };
+  std::map<std::string, std::string> facts;
+  {
+    std::jthread client([&] { facts = Client({"stream", "500", progress}); });
+    EXPECT_TRUE(Eventually([&] { return acknowledged() >= 30; }, seconds(60)));
+    const std::string killed = OperatorPid();
+    OperatorCommand({"kill", ns_});
+    EXPECT_LT(acknowledged(), 500) << "the stream ended before the kill";
+    StartOperator(ns_);
+    EXPECT_NE(OperatorPid(), killed);
+  }
+  std::filesystem::remove(progress);
+  EXPECT_EQ(facts["ok"], "stream");
+  EXPECT_EQ(facts["points"], "5000");
+  // The client's own retries (or, once they give up, the loop's) bridged
+  // the restart.
+  RecordProperty("retried_batches", facts["retried"]);
 }
 
 }  // namespace
