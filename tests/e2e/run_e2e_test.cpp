@@ -22,7 +22,8 @@ using std::chrono::seconds;
 // Prints what a reproducible run needs to know about itself, then acts as
 // its first argument says: "ok" exits 0, "fail" exits 3, "wait" runs until
 // SIGTERM (which it records in $OUT_DIR/state), "metrics" prints metric
-// lines (JSON and key=value) among prose, the last one as it exits.
+// lines (JSON and key=value) among prose, the last one as it exits; "gap"
+// prints 50 metric lines, waits for $OUT_DIR/go, then prints 50 more.
 constexpr char kTrainPy[] = R"(import json, os, signal, subprocess, sys, time
 out = os.environ.get("OUT_DIR", "")
 def record(state):
@@ -53,6 +54,14 @@ if mode == "metrics":
             print(f"note: lr=0.1 beat lr=1 by step {step}")
     # Block-buffered and printed as the script exits: the last line.
     print(json.dumps({"final_acc": 0.93}))
+if mode == "gap":
+    for step in range(100):
+        if step == 50:
+            record("half")
+            while not os.path.exists(os.path.join(out, "go")):
+                time.sleep(0.05)
+        print(f"step={step} loss={1 / (step + 1)}", flush=True)
+    record("printed")
 )";
 
 constexpr char kImage[] = "registry.example.com/ranker:py311";
@@ -121,12 +130,25 @@ spec:
     const std::string pod = kube::StringField(Status(run), "podName");
     return Kubectl({"logs", "-n", ns_, pod, "-c", "trainer"}).out;
   }
+  // The history of `key` in run `run_id` as the tracking API has it
+  // ("step:value,..."), read with the mlflow client as a runledger user.
+  std::string History(const std::string& run_id, const std::string& key) {
+    if (token_.empty()) token_ = Trimmed(OperatorCommand({"token", ns_}));
+    return MlflowClient(TrackingUri(ns_), token_, {"history", run_id, key})["history"];
+  }
+  // What History gives for loss = 1 / (step + 1) at steps 0 .. n-1.
+  static std::string LossHistory(int n) {
+    std::ostringstream points;
+    for (int step = 0; step < n; ++step)
+      points << (step ? "," : "") << step << ":" << 1.0 / (step + 1);
+    return points.str();
+  }
   std::string State() {
     std::ifstream in(out_ / "state");
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
-  std::string repo_, sha_;
+  std::string repo_, sha_, token_;
   std::filesystem::path out_;
 };
 
@@ -217,18 +239,9 @@ TEST_F(RunTest, PrintedMetricLinesAreTrackedInOrderUpToTheLastLine) {
 
   const std::string run_id = kube::StringField(Status("r-metrics"), "runId");
   ASSERT_FALSE(run_id.empty());
-  const std::string uri = TrackingUri(ns_), token = Trimmed(OperatorCommand({"token", ns_}));
-  std::string expected;
-  for (int step = 0; step < 50; ++step) {
-    std::ostringstream point;
-    point << (step ? "," : "") << step << ":" << 1.0 / (step + 1);
-    expected += point.str();
-  }
-  EXPECT_EQ(MlflowClient(uri, token, {"history", run_id, "loss"})["history"], expected);
-  EXPECT_EQ(MlflowClient(uri, token, {"history", run_id, "final_acc"})["history"], "0:0.93")
-      << "the last line printed before exit";
-  EXPECT_EQ(MlflowClient(uri, token, {"history", run_id, "lr"})["history"], "")
-      << "prose with '=' is no metric line";
+  EXPECT_EQ(History(run_id, "loss"), LossHistory(50));
+  EXPECT_EQ(History(run_id, "final_acc"), "0:0.93") << "the last line printed before exit";
+  EXPECT_EQ(History(run_id, "lr"), "") << "prose with '=' is no metric line";
 
   // The summary in status, once the run has ended.
   json metrics;
@@ -276,6 +289,26 @@ TEST_F(RunTest, MlflowClientInThePodAttachesAndNestsTrials) {
     const json m = Status("r-hpo")["metrics"];
     return m.is_object() && m.contains("val_auc") && m["val_auc"].value("last", 0.0) == 0.9;
   }));
+}
+
+// The operator is SIGKILLed halfway through a run's metric lines: what was
+// delivered stays, and the collector's retries bring the rest once it is back.
+TEST_F(RunTest, CollectorRetriesFillTheGapOfAnOperatorCrash) {
+  Apply(TrainPyRunYaml("r-gap", "gap"));
+  ASSERT_TRUE(Eventually([&] { return State() == "half"; }, seconds(90)))
+      << Kubectl({"get", "tr,job,pod", "-n", ns_, "-o", "yaml"}).out;
+  const std::string run_id = kube::StringField(Status("r-gap"), "runId");
+  ASSERT_TRUE(Eventually([&] { return History(run_id, "loss") == LossHistory(50); }, seconds(30)))
+      << History(run_id, "loss");
+
+  OperatorCommand({"kill", ns_});
+  std::ofstream(out_ / "go") << "go";
+  // The rest is printed, and the collector cannot deliver it, until the restart.
+  ASSERT_TRUE(Eventually([&] { return State() == "printed"; }, seconds(30)));
+  StartOperator(ns_);
+  ASSERT_TRUE(Eventually([&] { return Phase("r-gap") == "Succeeded"; }, seconds(60)))
+      << Logs("r-gap");
+  EXPECT_EQ(History(run_id, "loss"), LossHistory(100)) << "every point once, in order";
 }
 
 }  // namespace
