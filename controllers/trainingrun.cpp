@@ -393,9 +393,16 @@ class Decider {
       status_["failure"] = std::move(failure);
       status_["completionTime"] = StringField(*failed, "lastTransitionTime");
     } else {
+      // The Job concludes a moment after its pod has ended, and a retried
+      // pod starts Pending again: the run that has started stays Running
+      // until the Job concludes, never back to Pending.
       for (const json* pod : pods) {
-        if (StringField(ObjectField(*pod, "status"), "phase") == "Running") phase = "Running";
+        const std::string pod_phase = StringField(ObjectField(*pod, "status"), "phase");
+        if (pod_phase == "Running" || pod_phase == "Succeeded" || pod_phase == "Failed") {
+          phase = "Running";
+        }
       }
+      if (StringField(old_status_, "phase") == "Running") phase = "Running";
     }
     if ((phase == "Running" || phase == "Succeeded" || phase == "Failed") &&
         !status_.contains("startTime")) {

@@ -328,6 +328,26 @@ TEST(DecideTrainingRunTest, RunningPodMakesTheRunRunning) {
   EXPECT_EQ((*Cond(s, "Ready"))["status"], "True");
 }
 
+// Between the pod's end and the Job's Complete condition, and while a
+// retried pod is Pending, the run does not fall back to Pending.
+TEST(DecideTrainingRunTest, EndedPodBeforeTheJobConcludesKeepsTheRunRunning) {
+  json run = MakeRun();
+  run["status"] = Recorded();
+  auto o = Observed(run);
+  o.job = Job({{"startTime", "2026-01-01T00:00:01Z"}});
+  o.pods = {
+      Pod("Succeeded",
+          {{"terminated",
+            {{"exitCode", 0}, {"reason", "Completed"}, {"startedAt", "2026-01-01T00:00:05Z"}}}})};
+  EXPECT_EQ((*DecideTrainingRun(o, {}).status)["phase"], "Running");
+
+  run["status"]["phase"] = "Running";
+  o = Observed(run);
+  o.job = Job({{"active", 1}, {"startTime", "2026-01-01T00:00:01Z"}});
+  o.pods = {Pod("Pending", {{"waiting", {{"reason", "ContainerCreating"}}}})};
+  EXPECT_EQ((*DecideTrainingRun(o, {}).status)["phase"], "Running");
+}
+
 TEST(DecideTrainingRunTest, FailedJobKeepsTheExitCodeAndReason) {
   json run = MakeRun();
   run["status"] = Recorded();
