@@ -73,6 +73,13 @@ class Handlers {
   // The run named by run_id (or run_uuid), after checking `caller` may read
   // it (write = false) or write it.
   Result<RunPtr> RunFor(const Call& c, bool write);
+  // log-parameter and set-tag: one key and value into `field` of a batch,
+  // checked by `validate`.
+  Result<nlohmann::json> LogKeyValue(const Call& c, std::vector<KeyValue> LogBatchRequest::*field,
+                                     Status (*validate)(const KeyValue&));
+  // log-batch and log-metric once parsed: the run is found and the caller
+  // checked before anything is stored.
+  Result<nlohmann::json> LogParsed(const Call& c, Result<LogBatchRequest> parsed);
   // Stores metrics, params and tags of one write; the run is checked.
   Status Log(const RunRecord& run, const LogBatchRequest& batch, std::string idempotency_id);
   Result<RunPtr> SetLifecycle(const Call& c, const char* stage);

@@ -90,8 +90,8 @@ Status Handlers::Log(const RunRecord& run, const LogBatchRequest& batch,
   return Status::Ok();
 }
 
-Result<json> Handlers::LogBatch(const Call& c) {
-  ASSIGN_OR_RETURN(LogBatchRequest batch, ParseLogBatch(c.request.body));
+Result<json> Handlers::LogParsed(const Call& c, Result<LogBatchRequest> parsed) {
+  ASSIGN_OR_RETURN(LogBatchRequest batch, std::move(parsed));
   RunPtr run = d_.catalog.Run(batch.run_id);
   if (!run) return NotFound("Run '" + batch.run_id + "' not found");
   RETURN_IF_ERROR(d_.auth.CanWriteRun(c.caller, *run));
@@ -99,13 +99,12 @@ Result<json> Handlers::LogBatch(const Call& c) {
   return json::object();
 }
 
+Result<json> Handlers::LogBatch(const Call& c) {
+  return LogParsed(c, ParseLogBatch(c.request.body));
+}
+
 Result<json> Handlers::LogMetric(const Call& c) {
-  ASSIGN_OR_RETURN(LogBatchRequest batch, ParseLogMetric(c.request.body));
-  RunPtr run = d_.catalog.Run(batch.run_id);
-  if (!run) return NotFound("Run '" + batch.run_id + "' not found");
-  RETURN_IF_ERROR(d_.auth.CanWriteRun(c.caller, *run));
-  RETURN_IF_ERROR(Log(*run, batch, IdempotencyId(c.request)));
-  return json::object();
+  return LogParsed(c, ParseLogMetric(c.request.body));
 }
 
 Result<json> Handlers::GetMetricHistory(const Call& c) {

@@ -140,28 +140,25 @@ Result<json> Handlers::RestoreRun(const Call& c) {
   return json::object();
 }
 
-Result<json> Handlers::LogParam(const Call& c) {
+Result<json> Handlers::LogKeyValue(const Call& c, std::vector<KeyValue> LogBatchRequest::*field,
+                                   Status (*validate)(const KeyValue&)) {
   ASSIGN_OR_RETURN(RunPtr run, RunFor(c, /*write=*/true));
+  KeyValue entry;
+  ASSIGN_OR_RETURN(entry.first, c.args.Required("key"));
+  ASSIGN_OR_RETURN(entry.second, c.args.String("value"));
+  RETURN_IF_ERROR(validate(entry));
   LogBatchRequest batch;
-  KeyValue param;
-  ASSIGN_OR_RETURN(param.first, c.args.Required("key"));
-  ASSIGN_OR_RETURN(param.second, c.args.String("value"));
-  RETURN_IF_ERROR(ValidateParam(param));
-  batch.params.push_back(std::move(param));
+  (batch.*field).push_back(std::move(entry));
   RETURN_IF_ERROR(Log(*run, batch, ""));
   return json::object();
 }
 
+Result<json> Handlers::LogParam(const Call& c) {
+  return LogKeyValue(c, &LogBatchRequest::params, ValidateParam);
+}
+
 Result<json> Handlers::SetTag(const Call& c) {
-  ASSIGN_OR_RETURN(RunPtr run, RunFor(c, /*write=*/true));
-  LogBatchRequest batch;
-  KeyValue tag;
-  ASSIGN_OR_RETURN(tag.first, c.args.Required("key"));
-  ASSIGN_OR_RETURN(tag.second, c.args.String("value"));
-  RETURN_IF_ERROR(ValidateTag(tag));
-  batch.tags.push_back(std::move(tag));
-  RETURN_IF_ERROR(Log(*run, batch, ""));
-  return json::object();
+  return LogKeyValue(c, &LogBatchRequest::tags, ValidateTag);
 }
 
 Result<json> Handlers::DeleteTag(const Call& c) {

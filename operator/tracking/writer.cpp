@@ -97,29 +97,39 @@ Result<RunPtr> Writer::CreateRun(const NewRun& run) {
   return record;
 }
 
+Result<Writer::Patched> Writer::PatchUnlessChanged(Catalog::Kind kind, const std::string& ns,
+                                                   const std::string& name, const json& body,
+                                                   const std::string& subresource, int attempt) {
+  const kube::Resource& resource =
+      kind == Catalog::Kind::kRun ? resources::kTrainingRuns : resources::kExperiments;
+  auto patched = client_.Patch(resource, ns, name, kube::PatchType::kMerge, body, {}, subresource);
+  if (patched.ok()) {
+    catalog_.Observe(kind, *patched);
+    return Patched{std::move(*patched), false};
+  }
+  if (patched.status().code() != Code::kConflict || attempt + 1 >= kConflictRetries)
+    return patched.status();
+  // Someone else wrote it: the caller decides again on what it is now.
+  ASSIGN_OR_RETURN(json fresh, client_.Get(resource, ns, name));
+  catalog_.Observe(kind, fresh);
+  return Patched{std::move(fresh), true};
+}
+
 Result<RunPtr> Writer::UpdateRun(const RunRecord& run, const Decide& decide) {
   RunPtr current = std::make_shared<RunRecord>(run);
   for (int attempt = 0;; ++attempt) {
     json patch = json::object();
     RETURN_IF_ERROR(decide(*current, patch));
     if (patch.empty()) return current;
-    auto patched =
-        client_.Patch(resources::kTrainingRuns, current->ns, current->name, kube::PatchType::kMerge,
-                      {{"metadata", {{"resourceVersion", current->resource_version}}},
-                       {"status", {{"tracking", std::move(patch)}}}},
-                      {}, "status");
-    if (patched.ok()) {
-      catalog_.Observe(Catalog::Kind::kRun, *patched);
-      RunPtr after = catalog_.Run(current->run_id);
-      return after ? after : std::make_shared<RunRecord>(RunFromObject(*patched));
-    }
-    if (patched.status().code() != Code::kConflict || attempt + 1 >= kConflictRetries)
-      return patched.status();
-    // Someone else wrote the run: decide again on what it is now.
-    ASSIGN_OR_RETURN(json fresh, client_.Get(resources::kTrainingRuns, current->ns, current->name));
-    catalog_.Observe(Catalog::Kind::kRun, fresh);
-    current = catalog_.Run(current->run_id);
-    if (!current) return NotFound("Run '" + run.run_id + "' not found");
+    ASSIGN_OR_RETURN(Patched p, PatchUnlessChanged(
+                                    Catalog::Kind::kRun, current->ns, current->name,
+                                    {{"metadata", {{"resourceVersion", current->resource_version}}},
+                                     {"status", {{"tracking", std::move(patch)}}}},
+                                    "status", attempt));
+    RunPtr now = catalog_.Run(current->run_id);
+    if (!p.conflict) return now ? now : std::make_shared<RunRecord>(RunFromObject(p.object));
+    if (!now) return NotFound("Run '" + run.run_id + "' not found");
+    current = std::move(now);
   }
 }
 
@@ -168,18 +178,10 @@ Result<ExperimentPtr> Writer::UpdateExperiment(const ExperimentRecord& experimen
     RETURN_IF_ERROR(decide(*current, patch));
     if (patch.empty()) return current;
     patch["metadata"]["resourceVersion"] = current->resource_version;
-    auto patched = client_.Patch(resources::kExperiments, current->ns, current->resource_name,
-                                 kube::PatchType::kMerge, patch);
-    if (patched.ok()) {
-      catalog_.Observe(Catalog::Kind::kExperiment, *patched);
-      return std::make_shared<const ExperimentRecord>(ExperimentFromObject(*patched));
-    }
-    if (patched.status().code() != Code::kConflict || attempt + 1 >= kConflictRetries)
-      return patched.status();
-    ASSIGN_OR_RETURN(json fresh,
-                     client_.Get(resources::kExperiments, current->ns, current->resource_name));
-    catalog_.Observe(Catalog::Kind::kExperiment, fresh);
-    current = std::make_shared<const ExperimentRecord>(ExperimentFromObject(fresh));
+    ASSIGN_OR_RETURN(Patched p, PatchUnlessChanged(Catalog::Kind::kExperiment, current->ns,
+                                                   current->resource_name, patch, "", attempt));
+    current = std::make_shared<const ExperimentRecord>(ExperimentFromObject(p.object));
+    if (!p.conflict) return current;
   }
 }
 

@@ -86,6 +86,19 @@ class Writer {
   static std::string ResourceNameFor(std::string_view mlflow_name);
 
  private:
+  // The object after a patch, or as it is now when the patch met a
+  // Conflict (conflict = true: decide again). Both are in the catalog.
+  struct Patched {
+    nlohmann::json object;
+    bool conflict = false;
+  };
+  // A merge patch of `name` in `ns` carrying the resourceVersion its
+  // decision was made on; after a Conflict the object is re-read, unless
+  // `attempt` was the last one allowed (then the Conflict is the answer).
+  Result<Patched> PatchUnlessChanged(Catalog::Kind kind, const std::string& ns,
+                                     const std::string& name, const nlohmann::json& body,
+                                     const std::string& subresource, int attempt);
+
   kube::Client& client_;
   Catalog& catalog_;
 };

@@ -115,8 +115,10 @@ std::map<std::string, std::string> OperatorTest::MlflowClient(const std::string&
                                                               const std::string& token,
                                                               const std::vector<std::string>& args,
                                                               const std::vector<std::string>& env) {
-  std::vector<std::string> argv = {"env", "MLFLOW_TRACKING_URI=" + uri,
-                                   "MLFLOW_TRACKING_TOKEN=" + token,
+  // A client stuck on an answer that never comes fails here, with its
+  // output, rather than at the test's time limit without any.
+  std::vector<std::string> argv = {"timeout", "--kill-after=5", "150", "env",
+                                   "MLFLOW_TRACKING_URI=" + uri, "MLFLOW_TRACKING_TOKEN=" + token,
                                    // Fail fast rather than retry a refused call for minutes.
                                    "MLFLOW_HTTP_REQUEST_MAX_RETRIES=2"};
   argv.insert(argv.end(), env.begin(), env.end());
