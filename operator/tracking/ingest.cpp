@@ -155,6 +155,11 @@ Result<LogBatchRequest> Parse(std::string_view body, Body&& read_field) {
       RETURN_IF_ERROR(read_field(name, v, out));
     }
   }
+  // As MLflow's server ("Extra data"): one document, nothing after it.
+  // (simdjson 3.0 has no document::at_end: past the last token the
+  // location is OUT_OF_BOUNDS.)
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+    return NotJson(simdjson::TRAILING_CONTENT);
   if (out.run_id.empty()) return Missing("run_id");
   return out;
 }

@@ -1,6 +1,7 @@
 #include "tracking/request_args.h"
 
 #include <charconv>
+#include <cstdint>
 
 #include "kube/json_fields.h"
 
@@ -107,6 +108,9 @@ Result<std::optional<int64_t>> RequestArgs::Int(std::string_view name) const {
   const json* v = Find(name);
   if (!v) return std::optional<int64_t>();
   if (v->is_array() && v->size() == 1) v = &(*v)[0];
+  // Above INT64_MAX nlohmann holds an unsigned, which get<int64_t> would wrap.
+  if (v->is_number_unsigned() && v->get<uint64_t>() > uint64_t{INT64_MAX})
+    return Invalid(name, "an integer below 2^63");
   if (v->is_number_integer()) return std::optional<int64_t>(v->get<int64_t>());
   if (v->is_number_float()) {
     const double d = v->get<double>();

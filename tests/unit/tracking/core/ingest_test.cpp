@@ -305,12 +305,11 @@ TEST(ParseLogBatchTest, TrailingContentAfterTheObjectIsRefused) {
   }
 }
 
-// MLflow's server refuses a body of two JSON documents ("Extra data"); here
-// the second is dropped without a word.
-// DISABLED: Parse (operator/tracking/ingest.cpp:158) never checks that the
-// document ends after its object (simdjson's doc.at_end()).
-TEST(ParseLogBatchTest, DISABLED_SecondDocumentAfterTheObjectIsRefused) {
+// MLflow's server refuses a body of two JSON documents ("Extra data").
+TEST(ParseLogBatchTest, SecondDocumentAfterTheObjectIsRefused) {
   EXPECT_FALSE(ParseLogBatch(R"({"run_id":"r"}{"run_id":"s"})").ok());
+  EXPECT_FALSE(ParseLogBatch(R"({"run_id":"r"} 1)").ok());
+  EXPECT_TRUE(ParseLogBatch("{\"run_id\":\"r\"} \r\n").ok()) << "trailing blanks are fine";
   EXPECT_FALSE(ParseLogMetric(R"({"run_id":"r","key":"a","value":1,"timestamp":0}{})").ok());
 }
 
