@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdint>
 
+#include "http/url.h"
 #include "kube/json_fields.h"
 
 namespace runledger::tracking {
@@ -15,31 +16,7 @@ Status Invalid(std::string_view name, std::string_view expected) {
                          std::string(expected) + ".");
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
-
-std::string DecodeQueryComponent(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
-               HexDigit(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 RequestArgs RequestArgs::FromQuery(std::string_view query) {
   json fields = json::object();
@@ -49,9 +26,11 @@ RequestArgs RequestArgs::FromQuery(std::string_view query) {
     query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
     if (pair.empty()) continue;
     const size_t eq = pair.find('=');
-    const std::string name = DecodeQueryComponent(pair.substr(0, eq));
+    const std::string name = http::PercentDecode(pair.substr(0, eq), /*plus_is_space=*/true);
     const std::string value =
-        eq == std::string_view::npos ? "" : DecodeQueryComponent(pair.substr(eq + 1));
+        eq == std::string_view::npos
+            ? ""
+            : http::PercentDecode(pair.substr(eq + 1), /*plus_is_space=*/true);
     auto it = fields.find(name);
     if (it == fields.end()) {
       fields[name] = value;

@@ -47,7 +47,4 @@ class RequestArgs {
   nlohmann::json fields_;  // An object.
 };
 
-// Percent-decoding as in a query string ('+' is a space).
-std::string DecodeQueryComponent(std::string_view s);
-
 }  // namespace runledger::tracking

@@ -29,22 +29,6 @@ RequestArgs Json(std::string_view body) {
   return args.ok() ? *args : *RequestArgs::FromJson("");
 }
 
-TEST(DecodeQueryComponentTest, PercentAndPlus) {
-  EXPECT_EQ(DecodeQueryComponent("a%20b+c"), "a b c");
-  EXPECT_EQ(DecodeQueryComponent("%2Fx%2fy"), "/x/y");
-  EXPECT_EQ(DecodeQueryComponent("caf%C3%A9"), "caf\xc3\xa9");
-  EXPECT_EQ(DecodeQueryComponent("%2B"), "+");
-  EXPECT_EQ(DecodeQueryComponent("%00"), std::string(1, '\0'));
-}
-
-TEST(DecodeQueryComponentTest, BrokenEscapesStayAsTheyAre) {
-  EXPECT_EQ(DecodeQueryComponent("%"), "%");
-  EXPECT_EQ(DecodeQueryComponent("100%"), "100%");
-  EXPECT_EQ(DecodeQueryComponent("%4"), "%4");
-  EXPECT_EQ(DecodeQueryComponent("%zz"), "%zz");
-  EXPECT_EQ(DecodeQueryComponent("%%41"), "%A");
-}
-
 TEST(RequestArgsQueryTest, ReadsParameters) {
   const auto args = RequestArgs::FromQuery("run_id=abc&metric_key=val%20loss&max_results=10");
   EXPECT_EQ(*args.String("run_id"), "abc");
