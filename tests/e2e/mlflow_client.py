@@ -251,6 +251,12 @@ def history(run_id, key):
     fact("history", ",".join(f"{m.step}:{m.value:g}" for m in points))
 
 
+def listing(run_id, path):
+    """Prints the artifacts of a run under `path`: files=a,b,... (paths)."""
+    files = MlflowClient().list_artifacts(run_id, path or None)
+    fact("files", ",".join(sorted(f.path for f in files)))
+
+
 def attempt(action, run_id):
     """Tries one read ("get") or write ("log") of a run; prints its outcome:
     result=OK or result=<the MlflowException's error code>."""
@@ -305,6 +311,7 @@ def main():
         "attach": attach,
         "history": lambda: history(args[0], args[1]),
         "attempt": lambda: attempt(args[0], args[1]),
+        "listing": lambda: listing(args[0], args[1] if len(args) > 1 else ""),
         "stream": lambda: stream(int(args[0]), args[1]),
     }[scenario]()
 

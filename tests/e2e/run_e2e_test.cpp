@@ -260,6 +260,13 @@ TEST_F(RunTest, PrintedMetricLinesAreTrackedInOrderUpToTheLastLine) {
   EXPECT_EQ(metrics["val_auc"]["count"], 50);
   EXPECT_DOUBLE_EQ(metrics["val_auc"]["last"].get<double>(), 0.99);
   EXPECT_FALSE(metrics.contains("lr")) << metrics.dump();
+
+  // runledger-capture ended the MLflow run and uploaded the environment.
+  const json tracking = Status("r-metrics")["tracking"];
+  EXPECT_EQ(kube::StringField(tracking, "status"), "FINISHED") << tracking.dump();
+  EXPECT_GT(kube::IntField(tracking, "endTimeMs").value_or(0), 0) << tracking.dump();
+  EXPECT_EQ(MlflowClient(TrackingUri(ns_), token_, {"listing", run_id, "runledger"})["files"],
+            "runledger/env.json,runledger/requirements.txt");
 }
 
 // A script using the mlflow client attaches to its TrainingRun's run, and
