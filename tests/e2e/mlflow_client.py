@@ -257,6 +257,53 @@ def listing(run_id, path):
     fact("files", ",".join(sorted(f.path for f in files)))
 
 
+def ui():
+    """The calls MLflow's web UI makes, under /ajax-api, as it spells them."""
+    import requests
+
+    exp = mlflow.set_experiment("ui")
+    with mlflow.start_run(run_name="parent") as parent:
+        for i in range(2):
+            with mlflow.start_run(nested=True, run_name=f"child-{i}") as child:
+                for step in range(5):
+                    mlflow.log_metric("loss", 1.0 / (step + 1 + i), step=step)
+                if i == 0:
+                    first = child.info.run_id
+                else:
+                    second = child.info.run_id
+    base = mlflow.get_tracking_uri() + "/ajax-api/2.0/mlflow/"
+    session = requests.Session()
+    session.headers["Authorization"] = "Bearer " + os.environ["MLFLOW_TRACKING_TOKEN"]
+
+    def call(method, endpoint, **kwargs):
+        r = session.request(method, base + endpoint, timeout=30, **kwargs)
+        assert r.status_code == 200, (endpoint, r.status_code, r.text)
+        return r.json()
+
+    runs = call("POST", "runs/search", json={
+        "experiment_ids": [exp.experiment_id],
+        "filter": f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'",
+        "order_by": ["metrics.`loss` ASC"], "run_view_type": "ACTIVE_ONLY"})["runs"]
+    assert [r["info"]["run_uuid"] for r in runs] == [second, first], runs
+    assert all(r["info"]["run_uuid"] == r["info"]["run_id"] for r in runs)
+    runs = call("POST", "runs/search", json={
+        "experiment_ids": [exp.experiment_id],
+        "filter": f"attributes.run_id IN ('{first}', '{second}')"})["runs"]
+    assert sorted(r["info"]["run_id"] for r in runs) == sorted([first, second]), runs
+    history = call("GET", "metrics/get-history",
+                   params={"run_uuid": first, "metric_key": "loss"})["metrics"]
+    assert [m["step"] for m in history] == [0, 1, 2, 3, 4], history
+    bulk = call("GET", "metrics/get-history-bulk-interval",
+                params=[("run_ids", first), ("run_ids", second), ("metric_key", "loss"),
+                        ("max_results", "320")])["metrics"]
+    assert sorted({m["run_id"] for m in bulk}) == sorted([first, second]), bulk
+    assert len(bulk) == 10, bulk
+    listed = call("GET", "artifacts/list", params={"run_uuid": first})
+    assert listed["root_uri"].startswith("mlflow-artifacts:/"), listed
+    call("GET", "experiments/get", params={"experiment_id": exp.experiment_id})
+    fact("ok", "ui")
+
+
 def attempt(action, run_id):
     """Tries one read ("get") or write ("log") of a run; prints its outcome:
     result=OK or result=<the MlflowException's error code>."""
@@ -311,6 +358,7 @@ def main():
         "attach": attach,
         "history": lambda: history(args[0], args[1]),
         "attempt": lambda: attempt(args[0], args[1]),
+        "ui": ui,
         "listing": lambda: listing(args[0], args[1] if len(args) > 1 else ""),
         "stream": lambda: stream(int(args[0]), args[1]),
     }[scenario]()

@@ -101,6 +101,10 @@ TEST_F(TrackingTest, MistakesAreTheClientsExceptions) {
   EXPECT_EQ(Client({"errors"})["ok"], "errors");
 }
 
+// What MLflow's web UI sends (the /ajax-api prefix, run_uuid, backquoted
+// keys, run_id IN, repeated run_ids) is answered as it expects.
+TEST_F(TrackingTest, WebUiCallsAreAnswered) { EXPECT_EQ(Client({"ui"})["ok"], "ui"); }
+
 TEST_F(TrackingTest, ArtifactsRoundTripByteIdenticalWithFlatMemory) {
   const std::string pid = OperatorPid();
   auto peak_kib = [&] {
