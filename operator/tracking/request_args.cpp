@@ -1,6 +1,7 @@
 #include "tracking/request_args.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 
 #include "http/url.h"
@@ -93,7 +94,8 @@ Result<std::optional<int64_t>> RequestArgs::Int(std::string_view name) const {
   if (v->is_number_integer()) return std::optional<int64_t>(v->get<int64_t>());
   if (v->is_number_float()) {
     const double d = v->get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d)))
+    // In range before the cast: a cast of 1e300 to int64 is undefined.
+    if (d >= -0x1p63 && d < 0x1p63 && d == std::trunc(d))
       return std::optional<int64_t>(static_cast<int64_t>(d));
   }
   if (v->is_string()) {
