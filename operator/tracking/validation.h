@@ -29,7 +29,7 @@ inline constexpr size_t kMaxRunNameLength = 250;
 
 using KeyValue = std::pair<std::string, std::string>;
 
-// `what` is "metric", "param" or "tag" (it appears in the message).
+// `what` is "metric", "parameter" or "tag" (it appears in the message).
 // Letters, digits, '_', '-', '.', ' ', ':' and '/', at most 250 bytes, and
 // no path tricks ("a//b", "./a", "a/..", a leading '/').
 Status ValidateKey(std::string_view what, std::string_view key);
