@@ -172,9 +172,12 @@ Result<LogBatchRequest> ParseLogBatch(std::string_view body) {
         od::array array;
         if (name == "metrics") {
           if (v.get_array().get(array)) return Malformed("metrics", "a list");
-          size_t i = 0;
+          size_t count = 0;
           for (auto element : array) {
-            const std::string where = "metrics[" + std::to_string(i++) + "].";
+            const size_t index = count++;
+            // Past the limit elements are only counted, for the message.
+            if (index >= kMaxBatchMetrics) continue;
+            const std::string where = "metrics[" + std::to_string(index) + "].";
             od::object metric;
             if (element.get_object().get(metric)) return Malformed("metrics", "a list of objects");
             MetricFields fields;
@@ -187,8 +190,8 @@ Result<LogBatchRequest> ParseLogBatch(std::string_view body) {
             }
             RETURN_IF_ERROR(fields.Finish(where));
             out.metrics.push_back(std::move(fields.point));
-            if (out.metrics.size() > kMaxBatchMetrics) break;  // Refused below.
           }
+          if (count > kMaxBatchMetrics) return ValidateBatchLimits(count, 0, 0);
         } else if (name == "params" || name == "tags") {
           if (v.get_array().get(array)) return Malformed(std::string(name), "a list");
           RETURN_IF_ERROR(
