@@ -133,10 +133,12 @@ for i in 1 2 3 4; do
 done
 timeout "$status_seconds" "$root/e2e/cluster" kubectl get tr -n "$ns" --watch-only \
   -o 'jsonpath={.metadata.name}{"\n"}' >"$tmp/watch" 2>/dev/null &
+pids=($!)
 for run in "${status_runs[@]}"; do
   "$load" "$runledger" "$token" metric "$run" 1 "$status_seconds" >/dev/null &
+  pids+=($!)
 done
-wait
+wait "${pids[@]}" || true # timeout ends the watch with status 124.
 writes="$(grep -c '^status-' "$tmp/watch" || true)"
 per_run_min="$(awk -v w="$writes" -v s="$status_seconds" 'BEGIN {printf "%.1f", w / 4 / (s / 60)}')"
 say "status: $writes watch events of 4 logging runs in $status_seconds s"

@@ -6,21 +6,10 @@
 #include <limits>
 #include <string>
 
+#include "expect_error.h"
+
 namespace runledger::tracking {
 namespace {
-
-// The message of an InvalidArgument, or a failure naming what came instead.
-template <typename T>
-std::string ErrorOf(const Result<T>& r) {
-  EXPECT_FALSE(r.ok());
-  if (r.ok()) return "";
-  EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << r.status().ToString();
-  return r.status().message();
-}
-
-bool Contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // A log-batch body of `n` metrics (step i, value i/2), then `tail` inside
 // the object (e.g. ",\"params\":[...]").

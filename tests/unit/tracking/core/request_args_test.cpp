@@ -4,24 +4,13 @@
 
 #include <limits>
 
+#include "expect_error.h"
+
 namespace runledger::tracking {
 namespace {
 
 using Strings = std::vector<std::string>;
 using Pairs = std::vector<std::pair<std::string, std::string>>;
-
-// The message of an InvalidArgument, or a failure naming what came instead.
-template <typename T>
-std::string ErrorOf(const Result<T>& r) {
-  EXPECT_FALSE(r.ok());
-  if (r.ok()) return "";
-  EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << r.status().ToString();
-  return r.status().message();
-}
-
-bool Contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 RequestArgs Json(std::string_view body) {
   auto args = RequestArgs::FromJson(body);

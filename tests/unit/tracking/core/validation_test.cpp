@@ -4,18 +4,10 @@
 
 #include <string>
 
+#include "expect_error.h"
+
 namespace runledger::tracking {
 namespace {
-
-// The message of an InvalidArgument, or a failure naming what came instead.
-std::string ErrorOf(const Status& s) {
-  EXPECT_EQ(s.code(), Code::kInvalidArgument) << s.ToString();
-  return s.message();
-}
-
-bool Contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 TEST(ValidateKeyTest, AcceptsWhatMlflowAccepts) {
   for (const char* key :
