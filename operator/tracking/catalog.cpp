@@ -130,8 +130,7 @@ RunPtr Catalog::WithExperimentLockHeld(RunPtr run) const {
   if (id.empty()) return run;
   auto copy = std::make_shared<RunRecord>(*run);
   copy->experiment_id = std::move(id);
-  if (copy->artifact_uri.empty())
-    copy->artifact_uri = RunArtifactUri(copy->experiment_id, copy->run_id);
+  copy->artifact_uri = RunArtifactUri(copy->experiment_id, copy->run_id);
   return copy;
 }
 

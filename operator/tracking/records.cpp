@@ -43,9 +43,12 @@ std::optional<int64_t> MillisOf(std::string_view rfc3339) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
 }
 
+std::string RunArtifactPath(std::string_view experiment_id, std::string_view run_id) {
+  return std::string(experiment_id) + "/" + std::string(run_id) + "/artifacts";
+}
+
 std::string RunArtifactUri(std::string_view experiment_id, std::string_view run_id) {
-  return "mlflow-artifacts:/" + std::string(experiment_id) + "/" + std::string(run_id) +
-         "/artifacts";
+  return "mlflow-artifacts:/" + RunArtifactPath(experiment_id, run_id);
 }
 
 std::string ExperimentIdOf(const json& experiment) {
@@ -118,9 +121,7 @@ RunRecord RunFromObject(const json& run, std::string experiment_id) {
   r.end_time_ms = IntField(tracking, "endTimeMs");
   if (!r.end_time_ms) r.end_time_ms = MillisOf(StringField(status, "completionTime"));
   if (StringField(tracking, "lifecycleStage") == kDeleted) r.lifecycle_stage = kDeleted;
-  r.artifact_uri = StringField(tracking, "artifactUri");
-  if (r.artifact_uri.empty() && !r.experiment_id.empty())
-    r.artifact_uri = RunArtifactUri(r.experiment_id, r.run_id);
+  if (!r.experiment_id.empty()) r.artifact_uri = RunArtifactUri(r.experiment_id, r.run_id);
 
   // Params: the manifest's, then the API's (log_param refuses to change one).
   CopyStrings(ObjectField(spec, "params"), r.params);

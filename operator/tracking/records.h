@@ -46,8 +46,12 @@ ExperimentRecord ExperimentFromObject(const nlohmann::json& experiment);
 // looks it up by spec.experimentRef); empty leaves status.experimentId's.
 RunRecord RunFromObject(const nlohmann::json& run, std::string experiment_id = "");
 
-// "mlflow-artifacts:/<experiment_id>/<run_id>/artifacts": where a run's
-// artifacts are, as MLflow clients resolve it against the tracking URI.
+// "<experiment_id>/<run_id>/artifacts": a run's artifact root below the
+// proxied-artifact endpoints.
+std::string RunArtifactPath(std::string_view experiment_id, std::string_view run_id);
+// "mlflow-artifacts:/" + RunArtifactPath: where a run's artifacts are, as
+// MLflow clients resolve it against the tracking URI. Always this, whatever
+// status.tracking.artifactUri says: artifacts go through the operator.
 std::string RunArtifactUri(std::string_view experiment_id, std::string_view run_id);
 // The milliseconds since the epoch of an RFC 3339 time; nullopt if malformed.
 std::optional<int64_t> MillisOf(std::string_view rfc3339);

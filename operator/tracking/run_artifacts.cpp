@@ -2,12 +2,14 @@
 
 #include "tracking/artifacts/artifact_path.h"
 #include "tracking/error_json.h"
+#include "tracking/records.h"
 
 namespace runledger::tracking {
 namespace {
 
 // The operator's own store keeps artifacts beside metric chunks, under here.
 constexpr std::string_view kDefaultStoreRoot = "artifacts";
+// The last segment of RunArtifactPath.
 constexpr std::string_view kRunRootSegment = "artifacts";
 
 // Splits off the first '/'-separated segment of `path`.
@@ -98,8 +100,7 @@ std::optional<http::Response> RunArtifacts::Authorize(const http::Request& reque
 Result<artifacts::RunRoot> RunArtifacts::Root(std::string_view run_id) const {
   RunPtr run = catalog_.Run(run_id);
   if (!run) return Status(Code::kNotFound, "Run '" + std::string(run_id) + "' not found");
-  return artifacts::RunRoot{run->artifact_uri, run->experiment_id + "/" + run->run_id + "/" +
-                                                   std::string(kRunRootSegment)};
+  return artifacts::RunRoot{run->artifact_uri, RunArtifactPath(run->experiment_id, run->run_id)};
 }
 
 }  // namespace runledger::tracking
