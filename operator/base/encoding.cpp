@@ -5,6 +5,8 @@
 namespace runledger {
 namespace {
 
+constexpr char kBase64Digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 // The 6-bit value of a base64 digit, or -1.
 int Base64Value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -24,6 +26,30 @@ std::string HexEncode(std::string_view bytes) {
   for (unsigned char b : bytes) {
     out.push_back(kDigits[b >> 4]);
     out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
+std::string EncodeBase64(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const unsigned group = static_cast<unsigned char>(bytes[i]) << 16 |
+                           static_cast<unsigned char>(bytes[i + 1]) << 8 |
+                           static_cast<unsigned char>(bytes[i + 2]);
+    for (int shift = 18; shift >= 0; shift -= 6)
+      out.push_back(kBase64Digits[(group >> shift) & 63]);
+  }
+  // A last group of one or two bytes gives two or three digits, padded to four.
+  const size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    unsigned group = static_cast<unsigned char>(bytes[i]) << 16;
+    if (rest == 2) group |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out.push_back(kBase64Digits[group >> 18]);
+    out.push_back(kBase64Digits[(group >> 12) & 63]);
+    out.push_back(rest == 2 ? kBase64Digits[(group >> 6) & 63] : '=');
+    out.push_back('=');
   }
   return out;
 }

@@ -10,6 +10,27 @@ TEST(HexEncodeTest, TwoLowercaseDigitsPerByte) {
   EXPECT_EQ(HexEncode(""), "");
 }
 
+// RFC 4648's test vectors, section 10.
+TEST(EncodeBase64Test, PadsTheLastGroup) {
+  EXPECT_EQ(EncodeBase64(""), "");
+  EXPECT_EQ(EncodeBase64("f"), "Zg==");
+  EXPECT_EQ(EncodeBase64("fo"), "Zm8=");
+  EXPECT_EQ(EncodeBase64("foo"), "Zm9v");
+  EXPECT_EQ(EncodeBase64("foob"), "Zm9vYg==");
+  EXPECT_EQ(EncodeBase64("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(EncodeBase64("foobar"), "Zm9vYmFy");
+}
+
+TEST(EncodeBase64Test, DecodeBase64ReadsBackEveryByteValue) {
+  std::string bytes;
+  for (int b = 0; b < 256; ++b) bytes.push_back(static_cast<char>(b));
+  for (size_t length = 0; length <= 3; ++length) {
+    const std::string input = bytes.substr(0, bytes.size() - length);
+    EXPECT_EQ(*DecodeBase64(EncodeBase64(input)), input);
+  }
+  EXPECT_EQ(EncodeBase64(std::string("\x00\x01\x02\xfd\xfe\xff", 6)), "AAEC/f7/");
+}
+
 TEST(DecodeBase64Test, DecodesPaddedAndUnpadded) {
   EXPECT_EQ(*DecodeBase64("aGVsbG8="), "hello");
   EXPECT_EQ(*DecodeBase64("aGVsbG8"), "hello");
