@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "store/file_object_store.h"
+#include "store/s3_object_store.h"
 
 namespace runledger::store {
 
@@ -25,7 +26,8 @@ Result<std::string> ReadAll(Reader& r) {
   }
 }
 
-Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::string_view uri) {
+Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::string_view uri,
+                                                       const S3StoreSettings* s3) {
   constexpr std::string_view kFile = "file://";
   if (uri.starts_with(kFile)) {
     std::string_view path = uri.substr(kFile.size());
@@ -37,8 +39,8 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::string_view uri) {
     return std::unique_ptr<ObjectStore>(std::move(fs));
   }
   if (uri.starts_with("s3://")) {
-    return Status(Code::kUnimplemented,
-                  "object store URI " + std::string(uri) + ": the s3:// backend is not built yet");
+    ASSIGN_OR_RETURN(auto store, S3ObjectStore::Open(uri, s3 ? *s3 : S3SettingsFromEnvironment()));
+    return std::unique_ptr<ObjectStore>(std::move(store));
   }
   return InvalidArgument("object store URI " + std::string(uri) +
                          ": unknown scheme (want file:///path or s3://bucket/prefix)");

@@ -30,6 +30,8 @@
 
 namespace runledger::store {
 
+struct S3StoreSettings;
+
 // A stream of bytes, read front to back.
 class Reader {
  public:
@@ -56,6 +58,10 @@ struct ObjectInfo {
   uint64_t size = 0;
   std::chrono::system_clock::time_point modified;
   std::string sha256_hex;  // Content hash; empty in List pages (S3 omits it too).
+  // S3 only (empty for file://): the ETag without quotes, and the storage
+  // class ("STANDARD", "STANDARD_IA", ...).
+  std::string etag;
+  std::string storage_class;
 };
 
 // Bytes [offset, offset + length) of an object; no length means to the end.
@@ -83,9 +89,11 @@ class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
 
-  // Opens the backend for `uri`: "file:///abs/path" (created if missing).
-  // "s3://bucket/prefix" answers Unimplemented until the S3 backend lands.
-  static Result<std::unique_ptr<ObjectStore>> Open(std::string_view uri);
+  // Opens the backend for `uri`: "file:///abs/path" (created if missing) or
+  // "s3://bucket/prefix" with `s3`'s connection and credentials (null:
+  // S3SettingsFromEnvironment(), s3_object_store.h).
+  static Result<std::unique_ptr<ObjectStore>> Open(std::string_view uri,
+                                                   const S3StoreSettings* s3 = nullptr);
 
   virtual Status Put(std::string_view key, Reader& body) = 0;
   virtual Result<std::unique_ptr<Reader>> Get(std::string_view key,

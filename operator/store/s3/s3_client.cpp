@@ -148,11 +148,12 @@ Result<HttpAnswer> S3Client::Send(
       std::optional<S3Error> embedded =
           status == 200 && embedded_error ? embedded_error(*answer) : std::nullopt;
       if (!embedded) return answer;
-      last = Status(
-          IsRetryable(500, embedded->code) ? Code::kUnavailable : S3ErrorCode(400, embedded->code),
-          "S3 " + call.name + " s3://" + options_.bucket + "/" + call.key +
-              ": failed after HTTP 200: " + embedded->code + ": " + embedded->message);
-      if (!IsRetryable(500, embedded->code)) return last;
+      // The HTTP status says nothing here (200): the code alone decides.
+      const bool retry = IsRetryable(0, embedded->code);
+      last = Status(retry ? Code::kUnavailable : S3ErrorCode(400, embedded->code),
+                    "S3 " + call.name + " s3://" + options_.bucket + "/" + call.key +
+                        ": failed after HTTP 200: " + embedded->code + ": " + embedded->message);
+      if (!retry) return last;
       continue;
     }
     last = ErrorOf(call, *answer);
