@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/s3_object_store.h"
 #include "test_util.h"
 
 namespace runledger::store {
@@ -29,7 +30,26 @@ class FileObjectStoreTest : public ::testing::Test {
 TEST(ObjectStoreOpenTest, RejectsRelativeAndUnknownSchemes) {
   EXPECT_EQ(ObjectStore::Open("file://relative/path").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(ObjectStore::Open("ftp://x").status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(ObjectStore::Open("s3://bucket/p").status().code(), Code::kUnimplemented);
+  EXPECT_EQ(ObjectStore::Open("s3://Bad_Bucket/p").status().code(), Code::kInvalidArgument);
+}
+
+TEST(ObjectStoreOpenTest, S3WithoutCredentialsSaysWhichAreMissing) {
+  S3StoreSettings settings;
+  settings.credentials = [] { return CredentialsFromEnvironment(); };
+  const char* saved = std::getenv("AWS_ACCESS_KEY_ID");
+  if (saved != nullptr) GTEST_SKIP() << "AWS_ACCESS_KEY_ID is set in this environment";
+  auto s = ObjectStore::Open("s3://bucket/p", &settings);
+  EXPECT_EQ(s.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("AWS_ACCESS_KEY_ID"), std::string::npos)
+      << s.status().message();
+}
+
+TEST(ObjectStoreOpenTest, S3OpensWithoutTouchingTheNetwork) {
+  S3StoreSettings settings;
+  settings.connection.endpoint = "http://127.0.0.1:9";  // discard: nothing listens
+  settings.credentials = [] { return Result<s3::Credentials>(s3::Credentials{"k", "s", {}}); };
+  auto s = ObjectStore::Open("s3://bucket/p", &settings);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
 }
 
 TEST(ValidateKeyTest, AcceptsOrdinaryKeys) {
