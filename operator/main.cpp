@@ -158,7 +158,13 @@ int Run(const app::OperatorConfig& cfg) {
 
   // The metric store: a write-ahead log on local disk, chunks in the object
   // store. Opening replays the log.
-  auto objects = store::ObjectStore::Open(cfg.object_store);
+  auto s3_settings = app::S3SettingsOf(cfg);
+  if (!s3_settings.ok()) {
+    log.Error(s3_settings.status().ToString());
+    return 2;
+  }
+  store::ObjectStores object_stores(std::move(*s3_settings));
+  auto objects = object_stores.Get(cfg.object_store);
   if (!objects.ok()) {
     log.Error("cannot open the object store " + cfg.object_store + ": " +
               objects.status().ToString());
@@ -166,7 +172,7 @@ int Run(const app::OperatorConfig& cfg) {
   }
   store::MetricStoreOptions store_options;
   store_options.wal_dir = cfg.wal_dir;
-  store_options.objects = objects->get();
+  store_options.objects = *objects;
   auto metric_store = store::MetricStore::Open(store_options);
   if (!metric_store.ok()) {
     log.Error("cannot open the metric store in " + cfg.wal_dir + ": " +
@@ -181,7 +187,7 @@ int Run(const app::OperatorConfig& cfg) {
   summary_options.max_keys = static_cast<size_t>(cfg.summary_max_keys);
   tracking::StatusSummarizer summarizer(**metric_store, catalog, tracking_writer, clock,
                                         summary_options);
-  tracking::RunArtifacts run_artifacts(catalog, authorizer, **objects);
+  tracking::RunArtifacts run_artifacts(catalog, authorizer, **objects, object_stores);
   const tracking::TrackingDeps tracking_deps{
       catalog, tracking_writer, authorizer,    **metric_store,
       latest,  summarizer,      run_artifacts, clock};

@@ -10,6 +10,7 @@
 
 #include "base/file.h"
 #include "base/strings.h"
+#include "store/s3/s3_location.h"
 
 namespace runledger::app {
 namespace {
@@ -127,6 +128,22 @@ const std::vector<Setting>& Settings() {
       {"object-store", "store.objects",
        "object store for metric chunks and artifacts (file:///var/lib/runledger/objects)",
        str(&C::object_store)},
+      {"s3-endpoint", "store.s3.endpoint",
+       "endpoint of s3:// stores, http(s)://host[:port]; empty: $AWS_ENDPOINT_URL, else AWS",
+       str(&C::s3_endpoint)},
+      {"s3-region", "store.s3.region",
+       "region s3:// requests are signed for; empty: $AWS_REGION, else us-east-1",
+       str(&C::s3_region)},
+      {"s3-addressing", "store.s3.addressing",
+       "auto, path (https://endpoint/bucket/key) or virtual (https://bucket.endpoint/key) (auto)",
+       [](const std::string& v, C& c) {
+         RETURN_IF_ERROR(store::s3::ParseAddressing(v).status());
+         c.s3_addressing = v;
+         return Status();
+       }},
+      {"s3-ca-file", "store.s3.caFile",
+       "PEM certificates to trust for s3:// instead of the system's; empty: the system's",
+       str(&C::s3_ca_file)},
       {"health-probe-bind-address", "probeAddress",
        "host:port of /healthz and /readyz (0.0.0.0:8081)", str(&C::probe_address)},
       {"kube-api-qps", "api.qps", "sustained API requests per second (20)",
@@ -305,6 +322,19 @@ Status SplitAddress(const std::string& address, const std::string& what, std::st
   if (host.empty()) host = "0.0.0.0";
   port = static_cast<uint16_t>(p);
   return Status();
+}
+
+Result<store::S3StoreSettings> S3SettingsOf(const OperatorConfig& config) {
+  store::S3StoreSettings s = store::S3SettingsFromEnvironment();
+  if (!config.s3_endpoint.empty()) s.connection.endpoint = config.s3_endpoint;
+  if (!config.s3_region.empty()) s.connection.region = config.s3_region;
+  ASSIGN_OR_RETURN(s.connection.addressing, store::s3::ParseAddressing(config.s3_addressing));
+  if (!config.s3_ca_file.empty()) {
+    auto pem = ReadFile(config.s3_ca_file);
+    if (!pem.ok()) return InvalidArgument("--s3-ca-file: " + pem.status().message());
+    s.ca_pem = std::move(*pem);
+  }
+  return s;
 }
 
 }  // namespace runledger::app

@@ -13,6 +13,7 @@
 #include "base/status.h"
 #include "controllers/trainingrun.h"
 #include "log/log.h"
+#include "store/s3_object_store.h"
 
 namespace runledger::app {
 
@@ -40,6 +41,13 @@ struct OperatorConfig {
   // store for metric chunks and artifacts (file:// or s3://).
   std::string wal_dir = "/var/lib/runledger/wal";
   std::string object_store = "file:///var/lib/runledger/objects";
+  // How every s3:// store is reached (docs/object-storage.md). Empty: as
+  // AWS's tools read the environment (AWS_ENDPOINT_URL, AWS_REGION), and
+  // AWS itself. Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+  std::string s3_endpoint;
+  std::string s3_region;
+  std::string s3_addressing = "auto";  // auto, path or virtual
+  std::string s3_ca_file;              // PEM bundle to trust instead of the system's
 
   double api_qps = 20;
   int api_burst = 30;
@@ -66,5 +74,9 @@ Status SplitAddress(const std::string& address, const std::string& what, std::st
                     uint16_t& port);
 
 std::string Usage();
+
+// The S3 settings the config and the environment give (see s3_endpoint);
+// InvalidArgument for an unreadable CA file.
+Result<store::S3StoreSettings> S3SettingsOf(const OperatorConfig& config);
 
 }  // namespace runledger::app

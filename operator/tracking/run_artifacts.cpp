@@ -29,8 +29,8 @@ Status NoSuchPath(std::string_view path) {
 }  // namespace
 
 RunArtifacts::RunArtifacts(const Catalog& catalog, Authorizer& auth,
-                           store::ObjectStore& default_store)
-    : catalog_(catalog), auth_(auth), default_store_(default_store) {}
+                           store::ObjectStore& default_store, store::ObjectStores& stores)
+    : catalog_(catalog), auth_(auth), default_store_(default_store), stores_(stores) {}
 
 artifacts::ArtifactDeps RunArtifacts::Deps(uint64_t max_upload_bytes) {
   artifacts::ArtifactDeps deps;
@@ -61,18 +61,13 @@ Result<store::ObjectStore*> RunArtifacts::StoreFor(const RunRecord& run) {
   ExperimentPtr experiment = catalog_.ExperimentByResource(run.ns, run.experiment_ref);
   if (!experiment || experiment->artifact_store.empty()) return &default_store_;
   const std::string& uri = experiment->artifact_store;
-  MutexLock lock(mu_);
-  auto it = stores_.find(uri);
-  if (it == stores_.end()) {
-    auto opened = store::ObjectStore::Open(uri);
-    if (!opened.ok()) {
-      return Status(Code::kFailedPrecondition,
-                    "The artifact store " + uri + " of Experiment " + run.ns + "/" +
-                        run.experiment_ref + " cannot be opened: " + opened.status().message());
-    }
-    it = stores_.emplace(uri, std::move(*opened)).first;
+  auto opened = stores_.Get(uri);
+  if (!opened.ok()) {
+    return Status(Code::kFailedPrecondition, "The artifact store " + uri + " of Experiment " +
+                                                 run.ns + "/" + run.experiment_ref +
+                                                 " cannot be opened: " + opened.status().message());
   }
-  return it->second.get();
+  return *opened;
 }
 
 Result<artifacts::Target> RunArtifacts::Resolve(std::string_view path) {

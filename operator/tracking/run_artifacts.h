@@ -21,18 +21,17 @@
 // ancestor's token, or update on trainingruns).
 //
 // Thread-safety: every method may be called from any thread. Stores named
-// by spec.artifactStore are opened on first use and kept.
+// by spec.artifactStore are opened through `stores` on first use and kept.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "base/mutex.h"
 #include "base/status.h"
 #include "store/object_store.h"
+#include "store/object_stores.h"
 #include "tracking/artifacts/artifact_routes.h"
 #include "tracking/auth.h"
 #include "tracking/catalog.h"
@@ -42,8 +41,9 @@ namespace runledger::tracking {
 class RunArtifacts {
  public:
   // `default_store` holds artifacts of runs whose Experiment names no
-  // store; it must outlive this object.
-  RunArtifacts(const Catalog& catalog, Authorizer& auth, store::ObjectStore& default_store);
+  // store; `stores` opens those that do. Both must outlive this object.
+  RunArtifacts(const Catalog& catalog, Authorizer& auth, store::ObjectStore& default_store,
+               store::ObjectStores& stores);
 
   // The callbacks for artifacts::RegisterArtifactRoutes; they refer to
   // this object, which must outlive the server.
@@ -67,9 +67,7 @@ class RunArtifacts {
   const Catalog& catalog_;
   Authorizer& auth_;
   store::ObjectStore& default_store_;
-  Mutex mu_;
-  std::map<std::string, std::unique_ptr<store::ObjectStore>, std::less<>> stores_
-      GUARDED_BY(mu_);  // By spec.artifactStore URI.
+  store::ObjectStores& stores_;
 };
 
 }  // namespace runledger::tracking
