@@ -65,6 +65,13 @@ Result<Caller> Authorizer::Authenticate(std::string_view authorization) {
                   "No bearer token: set MLFLOW_TRACKING_TOKEN to a run's token or a Kubernetes "
                   "ServiceAccount token.");
   }
+  // Until both caches have listed everything, a run's token would look
+  // unknown (and a retried batch would be refused for good): ask to retry.
+  if (!catalog_.Synced()) {
+    return Status(Code::kUnavailable,
+                  "runledger is starting: its caches of TrainingRuns and Experiments are not "
+                  "synced yet; retry shortly.");
+  }
   Caller caller;
   const std::string token(authorization.substr(bearer.size()));
   caller.token_hash = TokenHash(token);

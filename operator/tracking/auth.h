@@ -19,7 +19,8 @@
 //
 // Errors: Unauthenticated (no token, or one Kubernetes does not know),
 // PermissionDenied (another run's token, or RBAC says no), Unavailable
-// (the API server did not answer a review).
+// (the API server did not answer a review, or the catalog has not synced
+// yet: 503, which the mlflow client and runledger-capture retry).
 // Thread-safety: every method may be called from any thread.
 #pragma once
 

@@ -324,7 +324,10 @@ TEST_F(RunTest, CollectorRetriesFillTheGapOfAnOperatorCrash) {
   StartOperator(ns_);
   ASSERT_TRUE(Eventually([&] { return Phase("r-gap") == "Succeeded"; }, seconds(60)))
       << Logs("r-gap");
-  EXPECT_EQ(History(run_id, "loss"), LossHistory(100)) << "every point once, in order";
+  EXPECT_EQ(History(run_id, "loss"), LossHistory(100))
+      << "every point once, in order; the trainer's log:\n"
+      << Logs("r-gap") << "\nthe operator's:\n"
+      << OperatorLogTail(ns_);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "kube/json_fields.h"
 #include "operator_fixture.h"
+#include "tcp_proxy.h"
 
 namespace runledger::e2e {
 namespace {
@@ -177,6 +178,45 @@ TEST_F(TrackingTest, WritesNeedTheRunsTokenAndReadsNeedRbac) {
   EXPECT_EQ(attempt("get", "run-b", reader), "OK");
   EXPECT_EQ(attempt("log", "run-b", reader), "PERMISSION_DENIED");
   EXPECT_EQ(attempt("log", "run-b", token_), "OK") << "the runledger user Role may write";
+}
+
+// A replica that serves before its caches have synced (it starts, or
+// restarts, while the API server is away) cannot know a run's token yet:
+// it answers 503, which clients and runledger-capture retry, never the 401
+// that would make them drop what they were sending.
+TEST_F(TrackingTest, BeforeTheCachesSyncCallsAreRetriableNotRefused) {
+  const std::string server = ClusterConfig().server;  // https://127.0.0.1:PORT
+  TcpProxy proxy("127.0.0.1", std::stoi(server.substr(server.rfind(':') + 1)));
+  proxy.Cut();
+  const std::string replica = ns_ + "-late";
+  std::jthread up([&] {
+    StartOperator(replica,
+                  {"RUNLEDGER_API_SERVER=https://127.0.0.1:" + std::to_string(proxy.port())});
+  });
+  // HTTP status and body of experiments/get as `token`, from `replica`.
+  auto get_default = [&](const std::string& token) {
+    const std::string port =
+        Trimmed(e2e::Run({SourceDir() + "/e2e/operator", "port", replica, "tracking"}).out);
+    return e2e::Run(
+               {"curl", "-s", "-w", "\n%{http_code}", "-H", "Authorization: Bearer " + token,
+                "http://127.0.0.1:" + port + "/api/2.0/mlflow/experiments/get?experiment_id=0"})
+        .out;
+  };
+  std::string answer;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        answer = get_default("not-a-token");
+        return answer.ends_with("\n503");
+      },
+      seconds(30)))
+      << answer;
+  EXPECT_NE(answer.find("TEMPORARILY_UNAVAILABLE"), std::string::npos) << answer;
+  proxy.Restore();
+  up.join();  // `up` returns once /readyz says the caches have synced.
+  answer = get_default("not-a-token");
+  EXPECT_TRUE(answer.ends_with("\n401")) << answer;
+  answer = get_default(token_);
+  EXPECT_TRUE(answer.ends_with("\n200")) << answer;
 }
 
 // SIGKILL while a client streams: every acknowledged point is kept, none
