@@ -7,9 +7,11 @@
 # The kubelet stand-in (runledger-kubelet, e2e/tools/kubelet) is our own code:
 # it has a cache entry of its own, keyed by its pins and its sources, linked
 # into the bin directory. Changing it rebuilds only it, never the control plane.
+# So does versitygw (e2e/tools/versitygw), the S3 server e2e/s3 runs, keyed
+# by its go.mod/go.sum.
 #
-# First build on 2 cores: about 15 minutes, and 7 more for the stand-in;
-# later builds reuse the cache.
+# First build on 2 cores: about 15 minutes, 7 more for the stand-in and 4
+# for versitygw; later builds reuse the cache.
 # With --check it never builds: it prints the bin directory if the tools are
 # there and otherwise fails with a message saying to run e2e/setup.
 set -euo pipefail
@@ -28,6 +30,11 @@ kubelet_recipe=1
 kubelet_key="$( (echo "recipe=$kubelet_recipe"; cat "$here"/kubelet/go.mod "$here"/kubelet/go.sum "$here"/kubelet/*.go) |
   sha256sum | cut -c1-16)"
 kubelet_dir="$cache_root/kubelet-$kubelet_key"
+versitygw_recipe=1
+versitygw_key="$( (echo "recipe=$versitygw_recipe"; cat "$here"/versitygw/go.mod "$here"/versitygw/go.sum) |
+  sha256sum | cut -c1-16)"
+versitygw_dir="$cache_root/versitygw-$versitygw_key"
+versitygw_version="$(awk '$2 == "github.com/versity/versitygw" {print $3}' "$here/versitygw/go.mod")"
 check=false
 [[ "${1:-}" == "--check" ]] && check=true
 
@@ -37,36 +44,43 @@ need_go() {
   command -v go >/dev/null || { echo "build.sh: Go 1.26 is needed to build the tools" >&2; exit 1; }
 }
 
-# Builds runledger-kubelet into its own cache entry if missing and links it
-# into $bin (replacing the link atomically: a running stand-in keeps its
-# binary). Two checkouts with different stand-in sources relink it in turn.
-kubelet() {
-  if [[ ! -x "$kubelet_dir/runledger-kubelet" ]]; then
-    # Only `e2e/cluster up` runs it: the checking commands (status, kubectl,
-    # down) must keep working without it.
+# own_tool DIR NAME MODULE PACKAGE LDFLAGS: builds NAME from PACKAGE of
+# e2e/tools/MODULE into its own cache entry DIR if missing, and links it into
+# $bin (replacing the link atomically: a running tool keeps its binary). Two
+# checkouts with different pins or sources relink it in turn.
+own_tool() {
+  local dir="$1" name="$2" module="$3" pkg="$4" flags="$5"
+  if [[ ! -x "$dir/$name" ]]; then
+    # Only `e2e/cluster up` and `e2e/s3 up` run them: the checking commands
+    # (status, kubectl, down) must keep working without them.
     $check && return 0
-    mkdir -p "$kubelet_dir"
+    mkdir -p "$dir"
     (
       flock 7
-      if [[ ! -x "$kubelet_dir/runledger-kubelet" ]]; then
+      if [[ ! -x "$dir/$name" ]]; then
         need_go
-        echo "building runledger-kubelet ..." >&2
-        (cd "$here/kubelet" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" \
-          -o "$kubelet_dir/runledger-kubelet.tmp" .)
-        mv "$kubelet_dir/runledger-kubelet.tmp" "$kubelet_dir/runledger-kubelet"
+        echo "building $name ..." >&2
+        (cd "$here/$module" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$flags" \
+          -o "$dir/$name.tmp" "$pkg")
+        mv "$dir/$name.tmp" "$dir/$name"
       fi
-    ) 7>"$kubelet_dir/.lock"
+    ) 7>"$dir/.lock"
   fi
-  touch "$kubelet_dir/.lock"  # Marks the build as in use (see the clean-up below).
-  if [[ "$(readlink "$bin/runledger-kubelet" 2>/dev/null)" != "$kubelet_dir/runledger-kubelet" ]]; then
-    ln -sfn "$kubelet_dir/runledger-kubelet" "$bin/.runledger-kubelet.$$"
-    mv -T "$bin/.runledger-kubelet.$$" "$bin/runledger-kubelet"
+  touch "$dir/.lock"  # Marks the build as in use (see the clean-up below).
+  if [[ "$(readlink "$bin/$name" 2>/dev/null)" != "$dir/$name" ]]; then
+    ln -sfn "$dir/$name" "$bin/.$name.$$"
+    mv -T "$bin/.$name.$$" "$bin/$name"
   fi
+}
+own_tools() {
+  own_tool "$kubelet_dir" runledger-kubelet kubelet . "-s -w"
+  own_tool "$versitygw_dir" versitygw versitygw github.com/versity/versitygw/cmd/versitygw \
+    "-s -w -X main.Version=$versitygw_version"
 }
 
 if [[ -f "$bin/.complete" ]]; then
   touch "$bin/.complete"  # Marks the build as in use (see the clean-up below).
-  kubelet
+  own_tools
   echo "$bin"
   exit 0
 fi
@@ -79,7 +93,7 @@ mkdir -p "$bin"
 exec 9>"$bin/.lock"
 flock 9
 if [[ -f "$bin/.complete" ]]; then
-  kubelet
+  own_tools
   echo "$bin"
   exit 0
 fi
@@ -109,7 +123,7 @@ build kubernetes kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler "$k8s_ldfla
 build kubernetes kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
 build kubernetes kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
 touch "$bin/.complete"
-kubelet
+own_tools
 # Builds for other pinned versions take about 500 MB each. Remove those no
 # other checkout has used for a week (a cluster or build holds their lock).
 for old in "$cache_root"/tools-*; do
@@ -117,8 +131,8 @@ for old in "$cache_root"/tools-*; do
   [[ -n "$(find "$old/bin/.complete" -mtime +7 2>/dev/null)" ]] || continue
   (flock -n 9 && rm -rf "$old") 9>"$old/bin/.lock" || true
 done
-for old in "$cache_root"/kubelet-*; do
-  [[ "$old" == "$kubelet_dir" ]] && continue
+for old in "$cache_root"/kubelet-* "$cache_root"/versitygw-*; do
+  [[ "$old" == "$kubelet_dir" || "$old" == "$versitygw_dir" ]] && continue
   [[ -n "$(find "$old/.lock" -mtime +7 2>/dev/null)" ]] || continue
   (flock -n 7 && rm -rf "$old") 7>"$old/.lock" || true
 done
