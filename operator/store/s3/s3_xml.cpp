@@ -213,14 +213,15 @@ Result<ListObjectsV2Result> ParseListObjectsV2(std::string_view body) {
   constexpr std::string_view kRoot = "ListBucketResult";
   ASSIGN_OR_RETURN(XmlElement root, ParseRoot(body, kRoot));
   ASSIGN_OR_RETURN(const XmlElement* encoding, Leaf(root, kRoot, "EncodingType"));
-  if (encoding != nullptr && encoding->text != "url") {
+  // versitygw answers an empty <EncodingType/> when it did not encode.
+  if (encoding != nullptr && !encoding->text.empty() && encoding->text != "url") {
     return Unexpected(*encoding, "ListBucketResult/EncodingType",
                       "unknown encoding \"" + encoding->text + "\"");
   }
   // Decodes when S3 says it encoded; keeps the text otherwise.
   const auto decoded = [&](const XmlElement& at, std::string_view path,
                            std::string text) -> Result<std::string> {
-    if (encoding == nullptr) return text;
+    if (encoding == nullptr || encoding->text.empty()) return text;
     return UrlDecoded(at, path, text);
   };
 

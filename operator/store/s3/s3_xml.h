@@ -84,7 +84,8 @@ struct ListObjectsV2Result {
 // characters XML 1.0 cannot), Key, Prefix and the common prefixes are
 // percent-decoded, '+' meaning a space, as AWS's SDKs decode them. Errors, on
 // top of those above: <IsTruncated>true without a <NextContinuationToken>
-// (the listing could not go on), an EncodingType other than "url", a malformed
+// (the listing could not go on), an EncodingType other than "url" (an empty
+// one, as versitygw sends, means not encoded), a malformed
 // percent escape, a <LastModified> that is not ISO-8601 (see ParseS3Time).
 Result<ListObjectsV2Result> ParseListObjectsV2(std::string_view body);
 

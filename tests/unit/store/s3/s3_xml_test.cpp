@@ -118,6 +118,13 @@ TEST(ParseListObjectsV2Test, KeepsKeysAsWrittenWithoutEncodingType) {
       "</ListBucketResult>");
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   EXPECT_EQ(page->contents[0].key, "100%25+x");
+  // versitygw's way of saying it did not encode.
+  Result<ListObjectsV2Result> empty_type = ParseListObjectsV2(
+      "<ListBucketResult><EncodingType></EncodingType><IsTruncated>false</IsTruncated>"
+      "<Contents><Key>100%25+x</Key><LastModified>2024-01-02T03:04:05Z</LastModified>"
+      "<Size>1</Size></Contents></ListBucketResult>");
+  ASSERT_TRUE(empty_type.ok()) << empty_type.status().ToString();
+  EXPECT_EQ(empty_type->contents[0].key, "100%25+x");
 }
 
 TEST(ParseListObjectsV2Test, ReadsEntitiesAndCdataInKeys) {
