@@ -12,6 +12,8 @@
 
 #include "kube/json_fields.h"
 #include "operator_fixture.h"
+#include "s3_fixture.h"
+#include "store/s3_object_store.h"
 #include "tcp_proxy.h"
 
 namespace runledger::e2e {
@@ -122,6 +124,52 @@ TEST_F(TrackingTest, ArtifactsRoundTripByteIdenticalWithFlatMemory) {
   const long after = peak_kib();
   // A 100 MiB upload and download held whole would raise the peak by 100 MiB.
   EXPECT_LT(after - before, 32 * 1024) << "peak RSS " << before << " KiB → " << after << " KiB";
+}
+
+// An Experiment whose artifactStore is s3://: the same client calls, and
+// the files land in the bucket (versitygw on loopback), in parts and
+// ranges, so the operator's memory stays flat there too.
+TEST_F(TrackingTest, ArtifactsOfAnS3ExperimentLandInTheBucket) {
+  S3Server s3("versitygw");
+  ASSERT_TRUE(s3.status().ok()) << s3.status().ToString();
+  ASSERT_TRUE(s3.MakeBucket("ml-artifacts").ok());
+  OperatorCommand({"down", ns_});
+  StartOperator(
+      ns_, {"AWS_ACCESS_KEY_ID=" + s3.access_key(), "AWS_SECRET_ACCESS_KEY=" + s3.secret_key()},
+      {"--s3-endpoint", s3.endpoint()});
+  Apply(R"(apiVersion: runledger.dev/v1alpha1
+kind: Experiment
+metadata: {name: artifacts}
+spec:
+  artifactStore: s3://ml-artifacts/team-a
+)");
+  const std::string pid = OperatorPid();
+  auto peak_kib = [&] {
+    std::ifstream status("/proc/" + pid + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1L;
+  };
+  const long before = peak_kib();
+  auto facts = Client({"artifacts", "40"});
+  ASSERT_EQ(facts["ok"], "artifacts") << OperatorLogTail(ns_);
+  EXPECT_LT(peak_kib() - before, 48 * 1024) << "a 40 MiB artifact went through whole";
+
+  store::S3StoreSettings settings;
+  settings.connection.endpoint = s3.endpoint();
+  settings.credentials = [&] {
+    return Result<store::s3::Credentials>(
+        store::s3::Credentials{s3.access_key(), s3.secret_key(), {}});
+  };
+  auto bucket = store::S3ObjectStore::Open("s3://ml-artifacts/team-a", settings);
+  ASSERT_TRUE(bucket.ok()) << bucket.status().ToString();
+  auto listed = (*bucket)->List({ns_ + "/artifacts/", "", "", 1000});
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  uint64_t largest = 0;
+  for (const auto& o : listed->objects) largest = std::max(largest, o.size);
+  EXPECT_GE(listed->objects.size(), 3u) << "the run's files under <ns>/<experiment>/<run_id>/";
+  EXPECT_EQ(largest, uint64_t{40} << 20) << "the 40 MiB model is in the bucket";
 }
 
 TEST_F(TrackingTest, OptunaTrialsAreNestedTrainingRuns) {
