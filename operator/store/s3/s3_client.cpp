@@ -232,7 +232,7 @@ Status S3Client::DeleteObject(const std::string& key) {
 
 Result<std::vector<DeleteObjectsError>> S3Client::DeleteObjects(std::span<const std::string> keys) {
   ASSIGN_OR_RETURN(std::string body, BuildDeleteObjectsBody(keys, /*quiet=*/true));
-  Call call{"DeleteObjects", "POST", "", {{"delete", ""}}, {}, std::move(body), {}};
+  Call call{"DeleteObjects", "POST", "", {{"delete", ""}}, {}, body, {}};
   call.headers.push_back({"content-md5", Md5Base64(call.body)});
   ASSIGN_OR_RETURN(HttpAnswer a, Send(call));
   ASSIGN_OR_RETURN(DeleteObjectsResult result, ParseDeleteObjects(a.body));
@@ -302,14 +302,10 @@ Result<std::string> S3Client::CompleteMultipartUpload(const std::string& key,
                                                       const std::string& upload_id,
                                                       std::span<const CompletedPart> parts) {
   ASSIGN_OR_RETURN(std::string body, BuildCompleteMultipartUploadBody(parts));
-  ASSIGN_OR_RETURN(HttpAnswer a, Send({"CompleteMultipartUpload",
-                                       "POST",
-                                       key,
-                                       {{"uploadId", upload_id}},
-                                       {},
-                                       std::move(body),
-                                       {}},
-                                      EmbeddedError(&ParseCompleteMultipartUploadAnswer)));
+  ASSIGN_OR_RETURN(
+      HttpAnswer a,
+      Send({"CompleteMultipartUpload", "POST", key, {{"uploadId", upload_id}}, {}, body, {}},
+           EmbeddedError(&ParseCompleteMultipartUploadAnswer)));
   ASSIGN_OR_RETURN(auto parsed, ParseCompleteMultipartUploadAnswer(a.body));
   return std::get<CompleteMultipartUploadResult>(parsed).etag;
 }
@@ -330,7 +326,7 @@ Result<CopyResult> S3Client::CopyObject(const std::string& from, const std::stri
 
 Status S3Client::PutObjectTagging(const std::string& key, std::span<const Tag> tags) {
   ASSIGN_OR_RETURN(std::string body, BuildTaggingBody(tags));
-  Call call{"PutObjectTagging", "PUT", key, {{"tagging", ""}}, {}, std::move(body), {}};
+  Call call{"PutObjectTagging", "PUT", key, {{"tagging", ""}}, {}, body, {}};
   call.headers.push_back({"content-md5", Md5Base64(call.body)});
   return Send(call).status();
 }

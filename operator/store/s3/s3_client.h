@@ -126,7 +126,7 @@ class S3Client {
     std::string key;  // "" for bucket-level calls.
     std::vector<QueryParam> query;
     std::vector<Header> headers;
-    std::string body;
+    std::string_view body;  // Not owned: the caller keeps it alive for the call.
     // Answers that count as success besides 2xx (e.g. 404 for a delete).
     std::vector<int> also_ok;
   };

@@ -30,7 +30,8 @@ struct HttpExchange {
   std::string target;
   // Sent as they are (Sign()'s output: host, x-amz-*, authorization).
   std::vector<Header> headers;
-  std::string body;
+  // Not owned: alive until Send returns. Sent without a copy.
+  std::string_view body;
 };
 
 struct HttpAnswer {

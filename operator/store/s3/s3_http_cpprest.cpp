@@ -5,7 +5,9 @@
 // CA replaces the system's trust store (an empty store first, then the CA);
 // nothing blocks inside a pplx continuation (.get() runs on the caller's
 // thread).
+#include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
+#include <cpprest/rawptrstream.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -57,9 +59,12 @@ class CpprestS3Http final : public S3Http {
     request.set_request_uri(exchange.target);
     for (const Header& h : exchange.headers) request.headers().add(h.name, h.value);
     // A PUT or POST always says how long its body is, even when empty
-    // (S3 answers 411 MissingContentLength otherwise).
+    // (S3 answers 411 MissingContentLength otherwise). The body is read in
+    // place: a part is megabytes, and is not copied.
+    concurrency::streams::rawptr_buffer<uint8_t> body(
+        reinterpret_cast<const uint8_t*>(exchange.body.data()), exchange.body.size());
     if (!exchange.body.empty() || exchange.method == "PUT" || exchange.method == "POST") {
-      request.set_body(exchange.body, "application/octet-stream");
+      request.set_body(body.create_istream(), exchange.body.size(), "application/octet-stream");
     }
     try {
       http_response response = client_.request(request).get();
@@ -67,8 +72,10 @@ class CpprestS3Http final : public S3Http {
       answer.status = response.status_code();
       for (const auto& [name, value] : response.headers())
         answer.headers.push_back({Lower(name), value});
-      const std::vector<unsigned char> body = response.extract_vector().get();
-      answer.body.assign(body.begin(), body.end());
+      // Drained into its final string as it arrives: one copy of a range.
+      concurrency::streams::container_buffer<std::string> out;
+      response.body().read_to_end(out).get();
+      answer.body = std::move(out.collection());
       return answer;
     } catch (const std::exception& e) {
       const std::string what = exchange.method + " " + base_url_ + exchange.target + ": ";

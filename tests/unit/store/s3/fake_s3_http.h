@@ -17,9 +17,15 @@ class FakeS3Http final : public S3Http {
  public:
   using Handler = std::function<Result<HttpAnswer>(const HttpExchange&)>;
 
+  // An exchange as sent, its body copied (HttpExchange only views it).
+  struct Sent {
+    std::string method, target;
+    std::vector<Header> headers;
+    std::string body;
+  };
   struct Shared {
     std::mutex mu;
-    std::vector<HttpExchange> sent;
+    std::vector<Sent> sent;
     Handler handler;
   };
 
@@ -29,7 +35,8 @@ class FakeS3Http final : public S3Http {
     Handler handler;
     {
       std::lock_guard lock(shared_->mu);
-      shared_->sent.push_back(exchange);
+      shared_->sent.push_back(
+          {exchange.method, exchange.target, exchange.headers, std::string(exchange.body)});
       handler = shared_->handler;
     }
     return handler(exchange);
@@ -53,7 +60,7 @@ inline std::string ErrorXml(const std::string& code, const std::string& message 
 }
 
 // The value of header `name` in `e`, or "".
-inline std::string HeaderOf(const HttpExchange& e, const std::string& name) {
+inline std::string HeaderOf(const FakeS3Http::Sent& e, const std::string& name) {
   for (const Header& h : e.headers) {
     if (h.name == name) return h.value;
   }

@@ -19,7 +19,7 @@ class S3ClientTest : public ::testing::Test {
     client_ = std::make_unique<S3Client>(std::make_unique<FakeS3Http>(shared_), o);
   }
   void Handle(FakeS3Http::Handler h) { shared_->handler = std::move(h); }
-  const std::vector<HttpExchange>& sent() const { return shared_->sent; }
+  const std::vector<FakeS3Http::Sent>& sent() const { return shared_->sent; }
 
   FakeClock clock_;
   std::shared_ptr<FakeS3Http::Shared> shared_;
@@ -32,7 +32,7 @@ TEST_F(S3ClientTest, RequestsAreSignedAndTheKeyEncodedOnce) {
   ASSERT_TRUE(etag.ok()) << etag.status().ToString();
   EXPECT_EQ(*etag, "abc") << "quotes stripped";
   ASSERT_EQ(sent().size(), 1u);
-  const HttpExchange& e = sent()[0];
+  const FakeS3Http::Sent& e = sent()[0];
   EXPECT_EQ(e.method, "PUT");
   EXPECT_EQ(e.target, "/lake/runs/a%20b%2Bc.txt");
   EXPECT_EQ(HeaderOf(e, "host"), "127.0.0.1:7070");
@@ -122,7 +122,7 @@ TEST_F(S3ClientTest, DeleteObjectsSendsContentMd5AndReportsOnlyRealFailures) {
   ASSERT_TRUE(failed.ok()) << failed.status().ToString();
   ASSERT_EQ(failed->size(), 1u);
   EXPECT_EQ((*failed)[0].key, "b");
-  const HttpExchange& e = sent()[0];
+  const FakeS3Http::Sent& e = sent()[0];
   EXPECT_EQ(e.method, "POST");
   EXPECT_EQ(e.target, "/lake?delete=");
   EXPECT_EQ(HeaderOf(e, "content-md5").size(), 24u) << "base64 of 16 bytes";
