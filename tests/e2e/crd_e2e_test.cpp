@@ -186,7 +186,8 @@ spec: {experimentRef: recsys-v3, parentRef: hpo-study}
                            {"step", 6},
                            {"timestamp", 1767225660000}}},
                          {"loss", {{"count", 1}, {"step", -1}, {"timestamp", 1767225660000}}}}},
-                       {"primaryMetric", {{"name", "val_auc"}, {"value", 0.91}, {"step", 6}}}};
+                       {"primaryMetric", {{"name", "val_auc"}, {"value", 0.91}, {"step", 6}}},
+                       {"artifacts", {{"tier", "best"}, {"expiresAt", "2027-06-01T00:00:00Z"}}}};
   auto patched = client_->Patch(kube::resources::kTrainingRuns, ns_, "notebook-run",
                                 kube::PatchType::kMerge, {{"status", status}}, {}, "status");
   ASSERT_TRUE(patched.ok()) << patched.status().ToString();
@@ -197,6 +198,10 @@ spec: {experimentRef: recsys-v3, parentRef: hpo-study}
   ASSERT_EQ(wide.exit_code, 0) << wide.err;
   EXPECT_TRUE(std::regex_search(wide.out, std::regex(R"(\sPARENT\s)"))) << wide.out;
   EXPECT_TRUE(std::regex_search(wide.out, std::regex(R"(\s0\.91\s.*\shpo-study\s)"))) << wide.out;
+  // Retention's tier and expiry, for a user wondering when the artifacts go.
+  EXPECT_TRUE(std::regex_search(wide.out, std::regex(R"(\sTIER\s+EXPIRES\s)"))) << wide.out;
+  EXPECT_TRUE(std::regex_search(wide.out, std::regex(R"(\sbest\s+2027-06-01T00:00:00Z\s)")))
+      << wide.out;
 
   // An unknown MLflow status is refused naming the field.
   auto bad =
