@@ -57,6 +57,15 @@ class TrackingTest : public OperatorTest {
     return at == std::string::npos ? "" : status.substr(at + 5, status.find(',', at) - at - 5);
   }
 
+  // The peak resident memory (VmHWM) of process `pid` in KiB; -1 if unknown.
+  static long PeakRssKib(const std::string& pid) {
+    std::ifstream status("/proc/" + pid + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1L;
+  }
+
   std::vector<json> Runs() {
     auto list = client_->List(res::kTrainingRuns, ns_);
     return list.ok() ? list->items : std::vector<json>{};
@@ -110,13 +119,7 @@ TEST_F(TrackingTest, WebUiCallsAreAnswered) { EXPECT_EQ(Client({"ui"})["ok"], "u
 
 TEST_F(TrackingTest, ArtifactsRoundTripByteIdenticalWithFlatMemory) {
   const std::string pid = OperatorPid();
-  auto peak_kib = [&] {
-    std::ifstream status("/proc/" + pid + "/status");
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return -1L;
-  };
+  auto peak_kib = [&] { return PeakRssKib(pid); };
   const long before = peak_kib();
   ASSERT_GT(before, 0) << "no operator process " << pid;
   auto facts = Client({"artifacts", "100"});
@@ -144,13 +147,7 @@ spec:
   artifactStore: s3://ml-artifacts/team-a
 )");
   const std::string pid = OperatorPid();
-  auto peak_kib = [&] {
-    std::ifstream status("/proc/" + pid + "/status");
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return -1L;
-  };
+  auto peak_kib = [&] { return PeakRssKib(pid); };
   const long before = peak_kib();
   auto facts = Client({"artifacts", "40"});
   ASSERT_EQ(facts["ok"], "artifacts") << OperatorLogTail(ns_);
