@@ -116,6 +116,15 @@ int Run(const app::OperatorConfig& cfg) {
                            [i] { return static_cast<double>(i->cache().Size()); });
   }
 
+  // Every object store the process uses (its own, Experiments' artifact
+  // stores, s3:// datasets), with one set of S3 settings.
+  auto s3_settings = app::S3SettingsOf(cfg);
+  if (!s3_settings.ok()) {
+    log.Error(s3_settings.status().ToString());
+    return 2;
+  }
+  store::ObjectStores object_stores(std::move(*s3_settings));
+
   runtime::EventOptions event_options;
   event_options.reporting_instance = identity;
   runtime::EventRecorder events(kc, clock, event_options);
@@ -123,7 +132,7 @@ int Run(const app::OperatorConfig& cfg) {
   controllers::TrainingRunReconciler::Deps run_deps{kc,   runs,   experiments, jobs,
                                                     pods, events, clock,       cfg.trainingrun};
   run_deps.resolve_source = app::GitResolver(kc);
-  run_deps.resolve_dataset = app::DatasetResolver();
+  run_deps.resolve_dataset = app::DatasetResolver(object_stores);
   run_deps.new_token = app::NewToken;
   if (const char* crash = std::getenv("RUNLEDGER_TEST_CRASH_AFTER_JOB_CREATE");
       crash && std::string(crash) == "1") {
@@ -158,12 +167,6 @@ int Run(const app::OperatorConfig& cfg) {
 
   // The metric store: a write-ahead log on local disk, chunks in the object
   // store. Opening replays the log.
-  auto s3_settings = app::S3SettingsOf(cfg);
-  if (!s3_settings.ok()) {
-    log.Error(s3_settings.status().ToString());
-    return 2;
-  }
-  store::ObjectStores object_stores(std::move(*s3_settings));
   auto objects = object_stores.Get(cfg.object_store);
   if (!objects.ok()) {
     log.Error("cannot open the object store " + cfg.object_store + ": " +

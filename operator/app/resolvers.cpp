@@ -40,10 +40,11 @@ std::function<controllers::SourceLookup(const json&)> GitResolver(kube::Client& 
   };
 }
 
-std::function<controllers::DatasetLookup(const json&)> DatasetResolver() {
-  return [](const json& run) -> controllers::DatasetLookup {
+std::function<controllers::DatasetLookup(const json&)> DatasetResolver(
+    store::ObjectStores& stores) {
+  return [&stores](const json& run) -> controllers::DatasetLookup {
     const std::string uri = StringField(ObjectField(ObjectField(run, "spec"), "dataset"), "uri");
-    auto fp = source::FingerprintDataset(uri);
+    auto fp = source::FingerprintDataset(uri, {}, &stores);
     if (!fp.ok()) return {fp.status(), ""};
     return {Status(), fp->snapshot_id};
   };

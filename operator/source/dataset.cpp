@@ -175,12 +175,61 @@ Result<std::string> HashFile(const std::string& path, const Entry& entry, const 
 
 }  // namespace
 
-Result<DatasetFingerprint> FingerprintDataset(std::string_view uri,
+Result<DatasetFingerprint> FingerprintObjects(std::string_view uri, store::ObjectStore& objects,
                                               const FingerprintLimits& limits) {
+  struct Listed {
+    std::string key, etag;
+    uint64_t size;
+  };
+  std::vector<Listed> listed;
+  DatasetFingerprint out;
+  store::ListRequest request;
+  while (true) {
+    ASSIGN_OR_RETURN(store::ListPage page, objects.List(request));
+    for (store::ObjectInfo& o : page.objects) {
+      if (static_cast<int64_t>(listed.size()) >= limits.max_files) {
+        return Status(Code::kResourceExhausted, "dataset " + std::string(uri) + " has more than " +
+                                                    std::to_string(limits.max_files) +
+                                                    " objects (the fingerprint limit max_files)");
+      }
+      out.bytes += static_cast<int64_t>(o.size);
+      listed.push_back({std::move(o.key), std::move(o.etag), o.size});
+    }
+    if (page.next_continuation_token.empty()) break;
+    request.continuation_token = std::move(page.next_continuation_token);
+  }
+  if (listed.empty()) return NotFound("dataset " + std::string(uri) + " holds no objects");
+  // List pages come in key order already; sorting keeps the id independent of that.
+  std::sort(listed.begin(), listed.end(),
+            [](const Listed& a, const Listed& b) { return a.key < b.key; });
+  Digest total = NewSha256();
+  if (!total) return Internal("cannot initialise SHA-256");
+  static constexpr char kFormat[] = "runledger-dataset-objects-v1";
+  EVP_DigestUpdate(total.get(), kFormat, sizeof(kFormat));  // With its NUL.
+  for (const Listed& o : listed) {
+    // Record: key NUL size NUL etag NUL (docs/source-resolution.md).
+    std::string record = o.key;
+    record.push_back('\0');
+    record += std::to_string(o.size);
+    record.push_back('\0');
+    record += o.etag;
+    record.push_back('\0');
+    EVP_DigestUpdate(total.get(), record.data(), record.size());
+  }
+  out.files = static_cast<int64_t>(listed.size());
+  out.snapshot_id = "sha256:" + FinishHex(total.get());
+  return out;
+}
+
+Result<DatasetFingerprint> FingerprintDataset(std::string_view uri, const FingerprintLimits& limits,
+                                              store::ObjectStores* stores) {
   if (uri.starts_with("s3://")) {
-    return Status(Code::kUnimplemented,
-                  "cannot fingerprint " + std::string(uri) +
-                      ": s3 fingerprints come with the S3 backend; give spec.dataset.snapshotId");
+    if (stores == nullptr) {
+      return FailedPrecondition("cannot fingerprint " + std::string(uri) +
+                                ": no S3 settings here; give spec.dataset.snapshotId");
+    }
+    ASSIGN_OR_RETURN(store::ObjectStore * objects, stores->Get(uri));
+    return FingerprintObjects(uri, *objects, limits);
   }
   if (!uri.starts_with("file://")) {
     return InvalidArgument("dataset URI '" + std::string(uri) +

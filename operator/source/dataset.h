@@ -27,6 +27,8 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "store/object_store.h"
+#include "store/object_stores.h"
 
 namespace runledger::source {
 
@@ -44,14 +46,28 @@ struct DatasetFingerprint {
 // Errors:
 //   InvalidArgument    not a file:// URI with an absolute path, or a remote
 //                      host in it.
-//   Unimplemented      s3:// (s3 fingerprints come with the S3 backend).
+//   FailedPrecondition s3:// without `stores` (the caller has no S3 settings).
 //   NotFound           the path does not exist (the message names the URI).
 //   ResourceExhausted  more than max_files entries or max_bytes bytes (the
 //                      message names the limit).
 //   IoError            a file or directory cannot be read (named, relative to
 //                      the URI, with the system's reason).
 //   Unavailable        a file changed size while it was read; retry later.
+// An s3:// dataset is fingerprinted by listing (FingerprintObjects), its
+// store opened through `stores`.
 Result<DatasetFingerprint> FingerprintDataset(std::string_view uri,
+                                              const FingerprintLimits& limits = {},
+                                              store::ObjectStores* stores = nullptr);
+
+// The fingerprint of what `objects` lists under its root, without reading
+// a byte of content: "sha256:<hex>" over the sorted (key, size, ETag) of
+// every object (docs/source-resolution.md). S3's ETag changes whenever an
+// object is written again, so a rewrite with the same bytes gives another
+// id too: the id errs on the side of "different". Cost: one List page per
+// 1000 objects. ResourceExhausted above limits.max_files objects (before
+// anything is hashed); bytes counts the objects' sizes, unread.
+// `uri` only names the dataset in messages.
+Result<DatasetFingerprint> FingerprintObjects(std::string_view uri, store::ObjectStore& objects,
                                               const FingerprintLimits& limits = {});
 
 }  // namespace runledger::source

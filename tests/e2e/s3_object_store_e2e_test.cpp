@@ -7,6 +7,8 @@
 #include <set>
 
 #include "s3_fixture.h"
+#include "source/dataset.h"
+#include "store/object_stores.h"
 #include "store/s3_object_store.h"
 
 namespace runledger::e2e {
@@ -191,6 +193,28 @@ TEST_P(S3ObjectStoreTest, AnUnreachableServerIsUnavailableUntilItIsBack) {
   if (GetParam() == "versitygw") {
     EXPECT_EQ(Read(*store_, "before"), "1");
   }
+}
+
+// A dataset on S3 without a snapshot id gets one from its listing: the
+// same until an object is written again.
+TEST_P(S3ObjectStoreTest, DatasetFingerprintFollowsTheListing) {
+  store::ObjectStores stores(Settings());
+  auto id = [&] {
+    auto f = source::FingerprintDataset("s3://lake/train", {}, &stores);
+    EXPECT_TRUE(f.ok()) << f.status().ToString();
+    return f.ok() ? f->snapshot_id : "";
+  };
+  auto data = Open("s3://lake/train");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(data->PutString("part-" + std::to_string(i) + ".csv", "a,b\n1,2\n").ok());
+  }
+  const std::string first = id();
+  EXPECT_TRUE(first.starts_with("sha256:")) << first;
+  EXPECT_EQ(id(), first);
+  ASSERT_TRUE(data->PutString("part-1.csv", "a,b\n9,9\n").ok());  // same size, new ETag
+  EXPECT_NE(id(), first) << "an object written again changes the id";
+  EXPECT_EQ(source::FingerprintDataset("s3://lake/none", {}, &stores).status().code(),
+            Code::kNotFound);
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, S3ObjectStoreTest, ::testing::Values("versitygw", "moto"),

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/encoding.h"
+
 namespace runledger::source {
 namespace {
 
@@ -207,11 +209,45 @@ TEST_F(DatasetTest, UnreadableFileIsIoErrorNamingIt) {
       << f.status().message();
 }
 
-TEST(DatasetUriTest, S3IsUnimplemented) {
+// FingerprintObjects reads only a store's listing; a file:// store lists
+// no ETags, which leaves key and size (S3 adds the ETag: tests/e2e).
+TEST_F(DatasetTest, ObjectListingFingerprintFollowsKeysAndSizes) {
+  auto objects = store::ObjectStore::Open(Uri(dir_ / "objects"));
+  ASSERT_TRUE(objects.ok()) << objects.status().ToString();
+  auto id = [&](const FingerprintLimits& limits = {}) {
+    auto f = FingerprintObjects("s3://lake/train", **objects, limits);
+    EXPECT_TRUE(f.ok()) << f.status().ToString();
+    return f.ok() ? f->snapshot_id : "";
+  };
+  auto empty = FingerprintObjects("s3://lake/train", **objects);
+  EXPECT_EQ(empty.status().code(), Code::kNotFound) << "an empty prefix is no dataset";
+  ASSERT_TRUE((*objects)->PutString("part-0.csv", "a,b\n").ok());
+  ASSERT_TRUE((*objects)->PutString("dir/part-1.csv", "c,d\n").ok());
+  const std::string first = id();
+  EXPECT_EQ(first, id()) << "stable";
+  // The documented records: key NUL size NUL etag NUL, sorted, after the format tag.
+  std::string records("runledger-dataset-objects-v1", sizeof("runledger-dataset-objects-v1"));
+  for (const char* key : {"dir/part-1.csv", "part-0.csv"}) {
+    records += key;
+    records += std::string("\0004\0\0", 4);
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(records.data(), records.size(), md, &n, EVP_sha256(), nullptr);
+  EXPECT_EQ(first, "sha256:" + HexEncode(std::string_view(reinterpret_cast<char*>(md), n)));
+
+  ASSERT_TRUE((*objects)->PutString("part-0.csv", "a,b,c\n").ok());
+  EXPECT_NE(id(), first) << "a size changed";
+  auto limited = FingerprintObjects("s3://lake/train", **objects, {.max_files = 1});
+  EXPECT_EQ(limited.status().code(), Code::kResourceExhausted);
+  EXPECT_NE(limited.status().message().find("max_files"), std::string::npos);
+}
+
+TEST(DatasetUriTest, S3WithoutSettingsSaysToGiveASnapshotId) {
   Result<DatasetFingerprint> f = FingerprintDataset("s3://lake/events/train", {});
   ASSERT_FALSE(f.ok());
-  EXPECT_EQ(f.status().code(), Code::kUnimplemented);
-  EXPECT_NE(f.status().message().find("S3 backend"), std::string::npos);
+  EXPECT_EQ(f.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(f.status().message().find("snapshotId"), std::string::npos);
 }
 
 TEST(DatasetUriTest, RelativeOrRemoteFileUriIsInvalid) {
