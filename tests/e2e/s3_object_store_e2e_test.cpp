@@ -3,11 +3,13 @@
 // does, with SigV4 checked against real credentials.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
 #include <set>
 
 #include "s3_fixture.h"
 #include "source/dataset.h"
+#include "store/metric_store.h"
 #include "store/object_stores.h"
 #include "store/s3_object_store.h"
 
@@ -215,6 +217,40 @@ TEST_P(S3ObjectStoreTest, DatasetFingerprintFollowsTheListing) {
   EXPECT_NE(id(), first) << "an object written again changes the id";
   EXPECT_EQ(source::FingerprintDataset("s3://lake/none", {}, &stores).status().code(),
             Code::kNotFound);
+}
+
+// The metric store compacts its points into chunks in the bucket; a store
+// opened afresh on an empty log reads them back from there.
+TEST_P(S3ObjectStoreTest, MetricStoreChunksLiveInTheBucket) {
+  char wal[] = "/tmp/s3-metric-wal-XXXXXX";
+  ASSERT_NE(mkdtemp(wal), nullptr);
+  auto objects = Open("s3://lake/operator");
+  store::MetricStoreOptions options;
+  options.wal_dir = std::string(wal) + "/a";
+  options.objects = objects.get();
+  options.background_compaction = false;
+  {
+    auto metrics = store::MetricStore::Open(options);
+    ASSERT_TRUE(metrics.ok()) << metrics.status().ToString();
+    store::Batch batch{"run-1", "", {}};
+    for (int step = 0; step < 1000; ++step)
+      batch.points.push_back({"loss", 1.0 / (step + 1), 1700000000000 + step, step});
+    ASSERT_TRUE((*metrics)->Append(batch).ok());
+    ASSERT_TRUE((*metrics)->Compact().ok());
+  }
+  auto chunks = objects->List({"metrics/", "", "", 1000});
+  ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
+  EXPECT_GE(chunks->objects.size(), 2u) << "a chunk and the manifest";
+
+  // Another replica's view: a new log, the same bucket.
+  options.wal_dir = std::string(wal) + "/b";
+  auto reopened = store::MetricStore::Open(options);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  auto history = (*reopened)->History({.run_id = "run-1", .key = "loss"});
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_EQ(history->samples.size(), 1000u);
+  EXPECT_EQ(history->samples[999].step, 999);
+  std::filesystem::remove_all(wal);
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, S3ObjectStoreTest, ::testing::Values("versitygw", "moto"),
