@@ -207,7 +207,7 @@ struct SafetyValve {
   int64_t due = 0;             // Deletions due.
   int64_t deferred = 0;        // due - cap when positive.
   // Non-empty when it tripped (deferred > 0): names the Experiment and the
-  // numbers, for the Throttled condition.
+  // numbers, for the Stalled condition.
   std::string message;
   bool operator==(const SafetyValve&) const = default;
 };

@@ -22,6 +22,7 @@
 #include "app/observers.h"
 #include "app/resolvers.h"
 #include "controllers/experiment_reconciler.h"
+#include "controllers/retention_reconciler.h"
 #include "controllers/trainingrun_reconciler.h"
 #include "http/metrics_handler.h"
 #include "http/server.h"
@@ -104,12 +105,13 @@ int Run(const app::OperatorConfig& cfg) {
   Informer experiments("experiments", sources(kube::resources::kExperiments), clock);
   Informer jobs("jobs", sources(kube::resources::kJobs, ours), clock);
   Informer pods("pods", sources(kube::resources::kPods, ours), clock);
+  Informer policies("retentionpolicies", sources(kube::resources::kRetentionPolicies), clock);
   // The tracking API's view of runs and experiments, fed by the same caches.
   tracking::Catalog catalog;
   catalog.Attach(runs, experiments);
   controllers::AddRunIndexes(runs.cache());
   controllers::AddPodIndexes(pods.cache());
-  std::vector<Informer*> informers = {&runs, &experiments, &jobs, &pods};
+  std::vector<Informer*> informers = {&runs, &experiments, &jobs, &pods, &policies};
   for (Informer* i : informers) {
     registry.GaugeCallback("runledger_cache_objects_" + i->name(),
                            "Objects in the operator's cache of " + i->name() + ".",
@@ -191,6 +193,24 @@ int Run(const app::OperatorConfig& cfg) {
   tracking::StatusSummarizer summarizer(**metric_store, catalog, tracking_writer, clock,
                                         summary_options);
   tracking::RunArtifacts run_artifacts(catalog, authorizer, **objects, object_stores);
+  controllers::RetentionReconciler::Deps retention_deps{
+      kc, policies, experiments, runs, events, **objects, cfg.object_store, object_stores, clock};
+  if (const char* crash = std::getenv("RUNLEDGER_TEST_CRASH_AFTER_DELETE_BATCH");
+      crash && std::string(crash) == "1") {
+    // For the crash test only: die mid-pass, after the first batch of deletions.
+    retention_deps.after_delete_batch = [] { raise(SIGKILL); };
+  }
+  controllers::RetentionReconciler retention_reconciler(std::move(retention_deps));
+  app::ControllerMetrics retention_metrics(registry, "retentionpolicy");
+  app::QueueMetrics retention_queue_metrics(registry, "retentionpolicy");
+  runtime::ControllerOptions retention_options;
+  // One pass at a time: a pass lists and deletes whole Experiments, and the
+  // object store's throughput is the limit, not the operator's threads.
+  retention_options.workers = 1;
+  runtime::Controller retention_controller(
+      "retentionpolicy", [&](const auto& r) { return retention_reconciler.Reconcile(r); }, clock,
+      retention_options, &retention_metrics, &retention_queue_metrics);
+  retention_reconciler.Watch(retention_controller);
   const tracking::TrackingDeps tracking_deps{
       catalog, tracking_writer, authorizer,    **metric_store,
       latest,  summarizer,      run_artifacts, clock};
@@ -249,6 +269,7 @@ int Run(const app::OperatorConfig& cfg) {
     leader_gauge.Set(1);
     run_controller.Start();
     exp_controller.Start();
+    retention_controller.Start();
   };
   std::jthread elector_thread;
   std::unique_ptr<runtime::LeaderElector> elector;
@@ -274,16 +295,18 @@ int Run(const app::OperatorConfig& cfg) {
   int sig = 0;
   sigwait(&signals, &sig);
   log.Info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
-  // Both controllers stop taking work at once and share one grace period.
+  // The controllers stop taking work at once and share one grace period.
   run_controller.ShutDown();
   exp_controller.ShutDown();
+  retention_controller.ShutDown();
   const auto deadline = clock.SteadyNow() + std::chrono::seconds(cfg.shutdown_grace_seconds);
   auto remaining = [&] {
     return std::max<std::chrono::nanoseconds>(deadline - clock.SteadyNow(), {});
   };
   const bool runs_drained = run_controller.Stop(remaining());
   const bool experiments_drained = exp_controller.Stop(remaining());
-  if (!runs_drained || !experiments_drained)
+  const bool retention_drained = retention_controller.Stop(remaining());
+  if (!runs_drained || !experiments_drained || !retention_drained)
     log.Warn("some reconciles were still running at the end of the grace period");
   if (elector_thread.joinable()) {
     elector_thread.request_stop();  // Releases the Lease.

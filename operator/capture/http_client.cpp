@@ -47,6 +47,9 @@ class HttpClient::Impl {
     stream_->async_connect(tcp::endpoint(address, options_.port),
                            [this](beast::error_code e) { ec_ = e; });
     if (RunOne()) return Broken("connecting");
+    // A request's header and body go out as separate writes; Nagle's
+    // algorithm would hold the body for the server's delayed ACK.
+    stream_->socket().set_option(tcp::no_delay(true), ec);
     return Status::Ok();
   }
 

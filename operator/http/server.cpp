@@ -138,6 +138,11 @@ class Server::Impl final : public internal::ServerCore {
         });
         return;
       }
+      // Answers are written as they are ready (a header, then body parts):
+      // with Nagle's algorithm on, a part would wait for the client's
+      // delayed ACK, up to 40 ms per answer.
+      beast_error_code ignored;
+      s.set_option(tcp::no_delay(true), ignored);
       std::make_shared<Connection>(std::move(s), *this)->Start();
       Accept();
     });

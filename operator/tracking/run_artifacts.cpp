@@ -1,5 +1,6 @@
 #include "tracking/run_artifacts.h"
 
+#include "store/artifact_layout.h"
 #include "tracking/artifacts/artifact_path.h"
 #include "tracking/error_json.h"
 #include "tracking/records.h"
@@ -7,8 +8,6 @@
 namespace runledger::tracking {
 namespace {
 
-// The operator's own store keeps artifacts beside metric chunks, under here.
-constexpr std::string_view kDefaultStoreRoot = "artifacts";
 // The last segment of RunArtifactPath.
 constexpr std::string_view kRunRootSegment = "artifacts";
 
@@ -43,10 +42,6 @@ artifacts::ArtifactDeps RunArtifacts::Deps(uint64_t max_upload_bytes) {
   return deps;
 }
 
-std::string RunArtifacts::RunKeyPrefix(const RunRecord& run) {
-  return run.ns + "/" + run.experiment_ref + "/" + run.run_id;
-}
-
 Result<RunArtifacts::Located> RunArtifacts::Locate(std::string_view path) const {
   std::string_view rest = path;
   const std::string_view experiment_id = TakeSegment(rest);
@@ -73,9 +68,10 @@ Result<store::ObjectStore*> RunArtifacts::StoreFor(const RunRecord& run) {
 Result<artifacts::Target> RunArtifacts::Resolve(std::string_view path) {
   ASSIGN_OR_RETURN(Located at, Locate(path));
   ASSIGN_OR_RETURN(store::ObjectStore * store, StoreFor(*at.run));
-  std::string key = RunKeyPrefix(*at.run);
-  if (store == &default_store_) key = artifacts::JoinArtifactPath(kDefaultStoreRoot, key);
-  return artifacts::Target{store, artifacts::JoinArtifactPath(key, at.rest)};
+  std::string prefix = store::RunArtifactPrefix(at.run->ns, at.run->experiment_ref, at.run->run_id,
+                                                store == &default_store_);
+  prefix.pop_back();  // JoinArtifactPath puts the '/' back.
+  return artifacts::Target{store, artifacts::JoinArtifactPath(prefix, at.rest)};
 }
 
 std::optional<http::Response> RunArtifacts::Authorize(const http::Request& request,

@@ -10,6 +10,7 @@
 //
 //   <store root>/<namespace>/<experiment resource>/<run_id>/<artifact path>
 //
+// (store/artifact_layout.h; retention reads the same layout)
 // (the run id, not its name, so a run made again under an old name never
 // sees its predecessor's files). A path that is not below a known run's
 // root, or whose experiment id is not the run's, is 404
@@ -48,9 +49,6 @@ class RunArtifacts {
   // The callbacks for artifacts::RegisterArtifactRoutes; they refer to
   // this object, which must outlive the server.
   artifacts::ArtifactDeps Deps(uint64_t max_upload_bytes);
-
-  // The object key prefix (no trailing '/') of `run`'s artifacts in its store.
-  static std::string RunKeyPrefix(const RunRecord& run);
 
  private:
   struct Located {

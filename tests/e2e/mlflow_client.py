@@ -348,6 +348,35 @@ def stream(batches, progress):
     fact("ok", "stream")
 
 
+def retention(experiment, finished, ended_days_ago):
+    """Runs for a RetentionPolicy to judge, in `experiment` (which exists):
+    r0..r<finished-1> logging val_auc = i/10 and two artifacts each, ended
+    FINISHED `ended_days_ago` days ago (the client sets end_time); "failed",
+    ended FAILED as long ago without the metric; "live", still running.
+    Prints run_<name>=<run id> for each."""
+    client = MlflowClient()
+    exp = client.get_experiment_by_name(experiment)
+    assert exp is not None, experiment
+    work = tempfile.mkdtemp()
+    ended_ms = int(time.time() * 1000) - ended_days_ago * 86400 * 1000
+    names = [f"r{i}" for i in range(finished)] + ["failed", "live"]
+    for i, name in enumerate(names):
+        run = client.create_run(exp.experiment_id, run_name=name)
+        run_id = run.info.run_id
+        if name.startswith("r"):
+            client.log_metric(run_id, "val_auc", i / 10, step=1)
+        for file in ("model.bin", "config.yaml"):
+            path = os.path.join(work, file)
+            with open(path, "w") as f:
+                f.write(f"{name} {file}\n" * (i + 1))
+            client.log_artifact(run_id, path)
+        if name != "live":
+            client.set_terminated(run_id, "FAILED" if name == "failed" else "FINISHED",
+                                  end_time=ended_ms)
+        fact(f"run_{name}", run_id)
+    fact("ok", "retention")
+
+
 def main():
     scenario, args = sys.argv[1], sys.argv[2:]
     {
@@ -361,6 +390,7 @@ def main():
         "ui": ui,
         "listing": lambda: listing(args[0], args[1] if len(args) > 1 else ""),
         "stream": lambda: stream(int(args[0]), args[1]),
+        "retention": lambda: retention(args[0], int(args[1]), int(args[2])),
     }[scenario]()
 
 

@@ -8,32 +8,6 @@
 namespace runledger::tracking::search {
 namespace {
 
-// base/encoding.h has only the decoder; the token is the one thing here
-// that encodes.
-std::string EncodeBase64(std::string_view bytes) {
-  static constexpr char kDigits[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const unsigned v = static_cast<unsigned char>(bytes[i]) << 16 |
-                       static_cast<unsigned char>(bytes[i + 1]) << 8 |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kDigits[(v >> shift) & 63]);
-  }
-  const size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-    if (rest == 2) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out.push_back(kDigits[(v >> 18) & 63]);
-    out.push_back(kDigits[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? kDigits[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
 bool Consume(std::string_view* s, std::string_view prefix) {
   *s = TrimSpace(*s);
   if (s->substr(0, prefix.size()) != prefix) return false;
