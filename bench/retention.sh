@@ -23,33 +23,16 @@
 # The last line is the summary (ratio = raw_s / enforce_s; 1 is the limit):
 #   retention: objects=… enforce_s=… raw_s=… ratio=…
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${BUILD_DIR:-$root/build-bench}"
+source "$(dirname "$0")/lib.sh"
 objects="${BENCH_OBJECTS:-100000}"
 runs="${BENCH_RUNS:-100}"
 reps="${BENCH_REPS:-3}"
 per_run=$((objects / runs))
-kubectl() { "$root/e2e/cluster" kubectl "$@"; }
 say() { echo "retention: $*" >&2; }
-
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" runledger-operator runledger-capture retention_objects >/dev/null
-tool="$build/bench/retention_objects"
-python="$("$root/e2e/python")"
-
-"$root/e2e/cluster" up >/dev/null
-"$root/e2e/cluster" acquire $$
-ns="bench-retention-$$"
 s3="bench-retention-$$"
-tmp="$(mktemp -d)"
-cleanup() {
-  "$root/e2e/operator" down "$ns" >/dev/null 2>&1 || true
-  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
-  "$root/e2e/s3" down "$s3" >/dev/null 2>&1 || true
-  "$root/e2e/cluster" release $$
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_cleanup() { "$root/e2e/s3" down "$s3" >/dev/null 2>&1; }
+bench_start retention runledger-operator runledger-capture retention_objects
+tool="$build/bench/retention_objects"
 
 "$root/e2e/s3" up "$s3" versitygw >/dev/null
 "$root/e2e/s3" mkbucket "$s3" bench >/dev/null
@@ -129,7 +112,6 @@ YAML
   say "rep $rep: enforce_s=${enforce[-1]} raw: $line"
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 enforce_s="$(median "${enforce[@]}")"
 raw_s="$(median "${raw[@]}")"
 printf 'retention: objects=%d enforce_s=%.2f raw_s=%.2f ratio=%.2f\n' "$((per_run * runs))" \

@@ -27,33 +27,18 @@
 # The last line is the summary:
 #   tracking: batch_points_per_s=… ratio_batch=… log_metric_p99_ms=… search_p50_ms=… ratio_search=… status_writes_per_run_min=…
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${BUILD_DIR:-$root/build-bench}"
+source "$(dirname "$0")/lib.sh"
 runs="${BENCH_RUNS:-10000}"
 seconds="${BENCH_SECONDS:-5}"
 reps="${BENCH_REPS:-3}"
 status_seconds="${BENCH_STATUS_SECONDS:-60}"
-kubectl() { "$root/e2e/cluster" kubectl "$@"; }
 say() { echo "tracking: $*" >&2; }
-
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" runledger-operator runledger-capture tracking_load >/dev/null
-load="$build/bench/tracking_load"
-python="$("$root/e2e/python")"
-
-"$root/e2e/cluster" up >/dev/null
-"$root/e2e/cluster" acquire $$
-ns="bench-tracking-$$"
-tmp="$(mktemp -d)"
 mlflow_pid=""
-cleanup() {
+bench_cleanup() {
   [[ -n "$mlflow_pid" ]] && kill "$mlflow_pid" 2>/dev/null && wait "$mlflow_pid" 2>/dev/null
-  "$root/e2e/operator" down "$ns" >/dev/null 2>&1 || true
-  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
-  "$root/e2e/cluster" release $$
-  rm -rf "$tmp"
 }
-trap cleanup EXIT
+bench_start tracking runledger-operator runledger-capture tracking_load
+load="$build/bench/tracking_load"
 
 # --- the two servers -------------------------------------------------------
 kubectl create namespace "$ns" >/dev/null
@@ -83,12 +68,11 @@ v = json.load(sys.stdin)
 for k in sys.argv[1].split("."): v = v[k]
 print(v)' "$5"
 }
-# median KEY LINES...: the median of KEY=value over the lines.
-median() {
+# keyed KEY LINES...: the median of KEY=value over the lines.
+keyed() {
   local key="$1"
   shift
-  printf '%s\n' "$@" | sed -n "s/.*\b$key=\([0-9.]*\).*/\1/p" | sort -g |
-    awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+  median $(printf '%s\n' "$@" | sed -n "s/.*\b$key=\([0-9.]*\).*/\1/p")
 }
 
 declare -A result
@@ -100,15 +84,15 @@ measure() {
   for size in 1000 10; do
     lines=()
     for _ in $(seq "$reps"); do lines+=("$("$load" "$address" "$tok" batch "$run" "$size" 8 "$seconds")"); done
-    result[$name.batch$size]="$(median points_per_s "${lines[@]}")"
+    result[$name.batch$size]="$(keyed points_per_s "${lines[@]}")"
     say "$name batch$size: ${lines[*]}"
   done
   for conns in 1 8; do
     lines=()
     for _ in $(seq "$reps"); do lines+=("$("$load" "$address" "$tok" metric "$run" "$conns" "$seconds")"); done
-    result[$name.metric$conns.rps]="$(median req_per_s "${lines[@]}")"
-    result[$name.metric$conns.p50]="$(median p50_ms "${lines[@]}")"
-    result[$name.metric$conns.p99]="$(median p99_ms "${lines[@]}")"
+    result[$name.metric$conns.rps]="$(keyed req_per_s "${lines[@]}")"
+    result[$name.metric$conns.p50]="$(keyed p50_ms "${lines[@]}")"
+    result[$name.metric$conns.p99]="$(keyed p99_ms "${lines[@]}")"
     say "$name metric$conns: ${lines[*]}"
   done
   search_exp="$(call "$address" "$tok" experiments/create '{"name": "bench-search"}' experiment_id)"
@@ -117,8 +101,8 @@ measure() {
   requests=30
   [[ "$name" == mlflow ]] && requests=5
   lines=("$("$load" "$address" "$tok" search "$search_exp" "$requests")")
-  result[$name.search.p50]="$(median p50_ms "${lines[@]}")"
-  result[$name.search.p99]="$(median p99_ms "${lines[@]}")"
+  result[$name.search.p50]="$(keyed p50_ms "${lines[@]}")"
+  result[$name.search.p99]="$(keyed p99_ms "${lines[@]}")"
   say "$name search: ${lines[*]}"
 }
 

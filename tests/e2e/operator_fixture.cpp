@@ -183,6 +183,15 @@ json OperatorTest::Get(const kube::Resource& r, const std::string& name, const s
   return got.ok() ? *got : json();
 }
 
+json OperatorTest::RunById(const std::string& run_id) {
+  auto list = client_->List(kube::resources::kTrainingRuns, ns_);
+  if (!list.ok()) return json();
+  for (const json& run : list->items) {
+    if (kube::StringField(kube::ObjectField(run, "status"), "runId") == run_id) return run;
+  }
+  return json();
+}
+
 std::string OperatorTest::Phase(const std::string& run, const std::string& ns) {
   return kube::StringField(
       kube::ObjectField(Get(kube::resources::kTrainingRuns, run, ns), "status"), "phase");

@@ -82,6 +82,8 @@ class OperatorTest : public NamespacedTest {
   static const std::string& VenvPython();
 
   nlohmann::json Get(const kube::Resource& r, const std::string& name, const std::string& ns = "");
+  // The TrainingRun of this namespace whose status.runId is `run_id`, or null.
+  nlohmann::json RunById(const std::string& run_id);
   std::string Phase(const std::string& run, const std::string& ns = "");
   size_t JobCount();
   std::string ConditionMessage(const std::string& run, const std::string& type);

@@ -82,15 +82,6 @@ class RetentionTest : public OperatorTest {
     return names;
   }
 
-  json RunById(const std::string& run_id) {
-    auto list = client_->List(res::kTrainingRuns, ns_);
-    if (!list.ok()) return json();
-    for (const json& run : list->items) {
-      if (kube::StringField(kube::ObjectField(run, "status"), "runId") == run_id) return run;
-    }
-    return json();
-  }
-
   void ApplyPolicy(bool dry_run, const std::string& tiers, int max_delete_percent = 100) {
     Apply(std::string("apiVersion: runledger.dev/v1alpha1\nkind: RetentionPolicy\n"
                       "metadata: {name: standard}\nspec:\n"

@@ -39,16 +39,6 @@ class TrackingTest : public OperatorTest {
     return MlflowClient(uri_, token.empty() ? token_ : token, args);
   }
 
-  // The TrainingRun whose status.runId is `run_id`.
-  json RunById(const std::string& run_id) {
-    auto list = client_->List(res::kTrainingRuns, ns_);
-    if (!list.ok()) return json();
-    for (const json& run : list->items) {
-      if (kube::StringField(kube::ObjectField(run, "status"), "runId") == run_id) return run;
-    }
-    return json();
-  }
-
   // The replica's process id, from "NAME running (pid N, ...)".
   std::string OperatorPid() {
     const std::string status = OperatorCommand({"status", ns_});
