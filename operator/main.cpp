@@ -21,6 +21,7 @@
 #include "app/config.h"
 #include "app/observers.h"
 #include "app/resolvers.h"
+#include "app/s3_credentials.h"
 #include "controllers/experiment_reconciler.h"
 #include "controllers/retention_reconciler.h"
 #include "controllers/trainingrun_reconciler.h"
@@ -124,6 +125,19 @@ int Run(const app::OperatorConfig& cfg) {
   if (!s3_settings.ok()) {
     log.Error(s3_settings.status().ToString());
     return 2;
+  }
+  if (!cfg.s3_credentials_secret.empty()) {
+    auto from_secret = app::SecretCredentials(kc, cfg.s3_credentials_secret, clock);
+    if (!from_secret.ok()) {
+      log.Error(from_secret.status().ToString());
+      return 2;
+    }
+    // Read once now, so a missing or incomplete Secret stops the start with why.
+    if (auto first = (*from_secret)(); !first.ok()) {
+      log.Error(first.status().ToString());
+      return 2;
+    }
+    s3_settings->credentials = std::move(*from_secret);
   }
   store::ObjectStores object_stores(std::move(*s3_settings));
 

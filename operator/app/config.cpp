@@ -144,6 +144,10 @@ const std::vector<Setting>& Settings() {
       {"s3-ca-file", "store.s3.caFile",
        "PEM certificates to trust for s3:// instead of the system's; empty: the system's",
        str(&C::s3_ca_file)},
+      {"s3-credentials-secret", "store.s3.credentialsSecret",
+       "NAMESPACE/NAME of a Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and "
+       "AWS_SESSION_TOKEN), re-read every minute; empty: the environment's",
+       str(&C::s3_credentials_secret)},
       {"health-probe-bind-address", "probeAddress",
        "host:port of /healthz and /readyz (0.0.0.0:8081)", str(&C::probe_address)},
       {"kube-api-qps", "api.qps", "sustained API requests per second (20)",

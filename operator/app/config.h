@@ -48,6 +48,7 @@ struct OperatorConfig {
   std::string s3_region;
   std::string s3_addressing = "auto";  // auto, path or virtual
   std::string s3_ca_file;              // PEM bundle to trust instead of the system's
+  std::string s3_credentials_secret;   // "NAMESPACE/NAME"; empty: the environment's
 
   double api_qps = 20;
   int api_burst = 30;

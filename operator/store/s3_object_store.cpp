@@ -81,7 +81,7 @@ Result<s3::Credentials> CredentialsFromEnvironment() {
   if (id == nullptr || *id == '\0' || secret == nullptr || *secret == '\0') {
     return FailedPrecondition(
         "S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (e.g. from a Secret "
-        "with the chart's s3.credentialsSecret)");
+        "with env valueFrom), or name a Secret with --s3-credentials-secret");
   }
   s3::Credentials c{id, secret, std::nullopt};
   if (const char* token = std::getenv("AWS_SESSION_TOKEN"); token != nullptr && *token != '\0')

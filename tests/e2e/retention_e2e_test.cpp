@@ -336,6 +336,47 @@ TEST_F(RetentionTest, KilledMidPassTheNextReplicaFinishesItAndNothingMore) {
   }
 }
 
+// Credentials from a Secret instead of the environment: the operator reads
+// it through the API server, and a Secret it cannot use stops the start
+// with a message naming it.
+TEST_F(RetentionTest, S3CredentialsComeFromASecret) {
+  s3_ = std::make_unique<S3Server>("versitygw");
+  ASSERT_TRUE(s3_->status().ok()) << s3_->status().ToString();
+  ASSERT_TRUE(s3_->MakeBucket(kBucket).ok());
+  ASSERT_EQ(Kubectl({"create", "secret", "generic", "half", "-n", ns_,
+                     "--from-literal=AWS_ACCESS_KEY_ID=" + s3_->access_key()})
+                .exit_code,
+            0);
+  const auto refused =
+      e2e::Run({SourceDir() + "/e2e/operator", "up", ns_ + "-half", "--", "--namespace", ns_,
+                "--leader-election-id", ns_ + "-half", "--s3-endpoint", s3_->endpoint(),
+                "--s3-credentials-secret", ns_ + "/half"});
+  operators_.push_back(ns_ + "-half");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(
+      OperatorLogTail(ns_ + "-half")
+          .find("the S3 credentials Secret " + ns_ + "/half has no key AWS_SECRET_ACCESS_KEY"),
+      std::string::npos)
+      << OperatorLogTail(ns_ + "-half");
+
+  ASSERT_EQ(Kubectl({"create", "secret", "generic", "s3", "-n", ns_,
+                     "--from-literal=AWS_ACCESS_KEY_ID=" + s3_->access_key(),
+                     "--from-literal=AWS_SECRET_ACCESS_KEY=" + s3_->secret_key()})
+                .exit_code,
+            0);
+  StartOperator(ns_, {},
+                {"--s3-endpoint", s3_->endpoint(), "--s3-credentials-secret", ns_ + "/s3"});
+  uri_ = TrackingUri(ns_);
+  token_ = Trimmed(OperatorCommand({"token", ns_}));
+  ApplyRecsysExperiment();
+  auto names = LogRuns(2, 40);
+  EXPECT_EQ(Objects().size(), 4u) << "artifacts went to the bucket with the Secret's key";
+  ApplyPolicy(false, kStandardTiers);
+  const json status = AwaitPass(false);
+  EXPECT_EQ(status["summary"].value("deleted", -1), 1) << status.dump(2);
+  EXPECT_EQ(Objects().count(names["failed"]), 0u);
+}
+
 // The S3 server gone for a minute: the pass waits with Ready False and a
 // reason, then finishes; nothing protected is lost meanwhile.
 TEST_F(RetentionTest, AnObjectStoreOutagePausesRetentionUntilItIsBack) {
