@@ -55,7 +55,7 @@ YAML
 
 say "creating $runs runs"
 MLFLOW_TRACKING_URI="http://127.0.0.1:$("$root/e2e/operator" port "$ns" tracking)" \
-MLFLOW_TRACKING_TOKEN="$("$root/e2e/operator" token "$ns")" "$python" - "$runs" >"$tmp/run_ids" <<'PY'
+MLFLOW_TRACKING_TOKEN="$("$root/e2e/operator" token "$ns")" "$python" - "$runs" >"$tmp/client.out" <<'PY'
 import sys, time
 from mlflow import MlflowClient
 client = MlflowClient()
@@ -64,8 +64,9 @@ ended = int(time.time() * 1000) - 40 * 86400 * 1000
 for i in range(int(sys.argv[1])):
     run = client.create_run(exp.experiment_id, run_name=f"r{i}")
     client.set_terminated(run.info.run_id, "FINISHED", end_time=ended)
-    print(run.info.run_id)
+    print("run_id=" + run.info.run_id, flush=True)
 PY
+sed -n 's/^run_id=//p' "$tmp/client.out" >"$tmp/run_ids"
 deadline=$((SECONDS + 300))
 until [[ "$(kubectl get tr -n "$ns" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' |
   grep -c Succeeded)" == "$runs" ]]; do
