@@ -1,6 +1,7 @@
 #include "controllers/retention_reconciler.h"
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <set>
 
@@ -66,9 +67,13 @@ std::chrono::nanoseconds Until(Time next, Time now) {
 }
 
 // What a finished run's status.artifacts should say about its objects, as
-// `listed` (what the store holds now) has them.
+// `listed` (what the store holds now) has them. A run with no objects left
+// is deleted when it says so already, or when it is past its expiry and
+// unprotected: a pass that deleted its objects but died before recording
+// it (their deletion was the plan; nothing else removes them).
 RunArtifactsFacts FactsOf(const std::map<std::string, ListedRun>& listed,
-                          const std::string& uri_base, const json& run) {
+                          const std::string& uri_base, const json& run,
+                          const RunRetention& decision, Time now) {
   const json& status = ObjectField(run, "status");
   const json& recorded = ObjectField(status, "artifacts");
   const std::string run_id = StringField(status, "runId");
@@ -79,11 +84,20 @@ RunArtifactsFacts FactsOf(const std::map<std::string, ListedRun>& listed,
     f.bytes = it->second.bytes;
     f.storage_class = StorageClassOf(it->second, recorded);
   } else {
-    f.deleted = BoolField(recorded, "deleted");
+    const bool expired =
+        decision.expires_at && *decision.expires_at <= now && decision.protected_reason.empty();
+    f.deleted = BoolField(recorded, "deleted") || expired;
     f.storage_class = StringField(recorded, "storageClass");
   }
   return f;
 }
+
+// A run to record after its objects are gone.
+struct RunRecord {
+  const json* run;
+  const RunRetention* decision;
+  RunArtifactsFacts facts;
+};
 
 // Writes a finished run's status.artifacts as the pass leaves them.
 Status RecordRun(kube::Client& client, const json& run, const RunRetention& decision,
@@ -258,7 +272,7 @@ Status RetentionReconciler::Act(Pass& pass) {
       }
       o.storage_class = r.storage_class;
     }
-    RunArtifactsFacts facts = FactsOf(e.listed, e.uri_base, run);
+    RunArtifactsFacts facts = FactsOf(e.listed, e.uri_base, run, r, pass.now);
     facts.storage_class = r.storage_class;
     RETURN_IF_ERROR(Recorded(pass, RecordRun(d_.client, run, r, facts)));
     pass.recorded.insert({r.experiment, r.run});
@@ -280,13 +294,24 @@ Status RetentionReconciler::Act(Pass& pass) {
       runs.push_back(&r);
       last_key.push_back(keys.size() - 1);
     }
+    // A batch's runs are recorded (and its Event written) while the next
+    // batch is deleted: the store's round trips are the pass's pace, and
+    // the API server's are hidden behind them. A run is recorded only after
+    // all its objects are gone; one batch's recording is in flight at most.
+    std::future<Status> recording;
+    const auto finish_recording = [&]() -> Status {
+      return recording.valid() ? recording.get() : Status();
+    };
     size_t next_run = 0;
     for (size_t start = 0; start < keys.size(); start += d_.delete_batch) {
       const size_t end = std::min(keys.size(), start + d_.delete_batch);
       const std::span<const std::string> batch(keys.data() + start, end - start);
-      RETURN_IF_ERROR(e.store->DeleteMany(batch).WithContext(
-          "deleting " + std::to_string(batch.size()) + " objects under " + e.uri_base));
-      std::vector<std::string> done;
+      if (Status deleted = e.store->DeleteMany(batch); !deleted.ok()) {
+        finish_recording().IgnoreError();  // The store's failure is the one to report.
+        return deleted.WithContext("deleting " + std::to_string(batch.size()) + " objects under " +
+                                   e.uri_base);
+      }
+      std::vector<RunRecord> done;
       int64_t bytes = 0;
       for (; next_run < runs.size() && last_key[next_run] < end; ++next_run) {
         const RunRetention& r = *runs[next_run];
@@ -294,23 +319,33 @@ Status RetentionReconciler::Act(Pass& pass) {
         const std::string run_id = StringField(ObjectField(run, "status"), "runId");
         bytes += e.listed.at(run_id).bytes;
         e.listed.erase(run_id);
-        RunArtifactsFacts facts = FactsOf(e.listed, e.uri_base, run);
+        RunArtifactsFacts facts = FactsOf(e.listed, e.uri_base, run, r, pass.now);
         facts.deleted = true;
-        RETURN_IF_ERROR(Recorded(pass, RecordRun(d_.client, run, r, facts)));
-        pass.recorded.insert({r.experiment, r.run});
-        done.push_back(r.run);
+        done.push_back({&run, &r, std::move(facts)});
       }
       std::string note =
           "deleted " + std::to_string(batch.size()) + " artifact objects of " + experiment;
       if (!done.empty()) {
         note += "; runs done: ";
-        for (size_t k = 0; k < done.size() && k < 5; ++k) note += (k ? ", " : "") + done[k];
+        for (size_t k = 0; k < done.size() && k < 5; ++k) {
+          note += (k ? ", " : "") + done[k].decision->run;
+        }
         if (done.size() > 5) note += " and " + std::to_string(done.size() - 5) + " more";
         note += " (" + std::to_string(bytes) + " bytes)";
       }
-      d_.events.Emit(*pass.policy, runtime::EventType::kNormal, "Delete", "ArtifactsDeleted", note);
+      RETURN_IF_ERROR(finish_recording());
+      recording = std::async(std::launch::async, [this, &pass, done = std::move(done), note] {
+        for (const RunRecord& d : done) {
+          RETURN_IF_ERROR(Recorded(pass, RecordRun(d_.client, *d.run, *d.decision, d.facts)));
+          pass.recorded.insert({d.decision->experiment, d.decision->run});
+        }
+        d_.events.Emit(*pass.policy, runtime::EventType::kNormal, "Delete", "ArtifactsDeleted",
+                       note);
+        return Status();
+      });
       if (d_.after_delete_batch) d_.after_delete_batch();
     }
+    RETURN_IF_ERROR(finish_recording());
   }
   return Status();
 }
@@ -324,7 +359,8 @@ Status RetentionReconciler::Record(Pass& pass) {
       if (r.experiment != experiment || r.tier.empty()) continue;
       if (pass.recorded.count({r.experiment, r.run})) continue;
       const json& run = *e.runs.at(r.run);
-      RETURN_IF_ERROR(RecordRun(d_.client, run, r, FactsOf(e.listed, e.uri_base, run)));
+      RETURN_IF_ERROR(
+          RecordRun(d_.client, run, r, FactsOf(e.listed, e.uri_base, run, r, pass.now)));
     }
   }
   return Status();
