@@ -55,7 +55,8 @@ ExperimentPlan DecideExperiment(const ExperimentObserved& o) {
   std::optional<Best> best;
   int64_t total = 0;
   std::string last_activity;
-  for (const json& run : o.runs) {
+  for (const runtime::ObjectPtr& run_ptr : o.runs) {
+    const json& run = *run_ptr;
     const json& rs = ObjectField(run, "status");
     if (IsDeletedRun(run)) continue;
     ++total;

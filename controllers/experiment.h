@@ -21,12 +21,15 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "runtime/watcher.h"
 
 namespace runledger::controllers {
 
 struct ExperimentObserved {
   nlohmann::json experiment;
-  std::vector<nlohmann::json> runs;
+  // Shared, not copied: an Experiment may have tens of thousands of runs and
+  // is decided again after every change to any of them.
+  std::vector<runtime::ObjectPtr> runs;
   Clock::SystemTime now;
 };
 

@@ -26,15 +26,9 @@ Result<runtime::Action> ExperimentReconciler::Reconcile(const runtime::Reconcile
     last_write_.erase(key);
     return runtime::Action::Done();
   }
-  ExperimentObserved o;
-  o.experiment = *exp;
-  o.now = d_.clock.SystemNow();
-  // Summaries: the fields DecideExperiment reads (AddRunIndexes), not whole runs.
-  for (const auto& run : d_.runs.cache().SummariesByIndex(kRunsByExperiment, req.key.String())) {
-    o.runs.push_back(*run);
-  }
-  ExperimentPlan plan = DecideExperiment(o);
-  if (!plan.status) return runtime::Action::Done();
+  // Inside the interval after a write, deciding again would be wasted: with
+  // thousands of runs changing, the Experiment is enqueued after every one.
+  // The requeue at the interval's end decides on the state of that moment.
   const auto now = d_.clock.SteadyNow();
   {
     MutexLock lock(mu_);
@@ -42,6 +36,16 @@ Result<runtime::Action> ExperimentReconciler::Reconcile(const runtime::Reconcile
       const auto next = it->second + d_.min_write_interval;
       if (now < next) return runtime::Action::RequeueAfter(next - now);
     }
+  }
+  ExperimentObserved o;
+  o.experiment = *exp;
+  o.now = d_.clock.SystemNow();
+  // Summaries: the fields DecideExperiment reads (AddRunIndexes), not whole runs.
+  o.runs = d_.runs.cache().SummariesByIndex(kRunsByExperiment, key);
+  ExperimentPlan plan = DecideExperiment(o);
+  if (!plan.status) return runtime::Action::Done();
+  {
+    MutexLock lock(mu_);
     last_write_[key] = now;
   }
   const json patch = json::array({{{"op", "add"}, {"path", "/status"}, {"value", *plan.status}}});

@@ -8,7 +8,9 @@
 // retry. Every run change maps to its Experiment, so a thousand runs
 // starting at once would mean a thousand status writes: writes to one
 // Experiment are spaced by at least `min_write_interval`, a change inside it
-// is written when the interval ends (the counts lag by at most that much).
+// is decided and written when the interval ends (the counts lag by at most
+// that much), so a busy Experiment costs one decision per interval, not one
+// per run change.
 //
 // Thread-safety and lifetime as TrainingRunReconciler.
 #pragma once
