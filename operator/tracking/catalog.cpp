@@ -85,7 +85,9 @@ void Catalog::PutRun(const json& object) {
   }
   run_names_[Key(run->ns, run->name)] = run->run_id;
   if (!run->token_hash.empty()) tokens_[run->token_hash] = run->run_id;
-  by_experiment_[Key(run->ns, run->experiment_ref)].insert(run->run_id);
+  ExperimentRuns& of = by_experiment_[Key(run->ns, run->experiment_ref)];
+  of.runs[run->run_id] = run;
+  of.list = nullptr;
   runs_[run->run_id] = std::move(run);
 }
 
@@ -99,6 +101,8 @@ void Catalog::PutExperiment(const json& object) {
   }
   if (e->experiment_id != kDefaultExperimentId) experiment_ids_[e->experiment_id] = key;
   experiments_[key] = std::move(e);
+  // Its runs' records take the experiment id from it (WithExperimentLockHeld).
+  if (auto it = by_experiment_.find(key); it != by_experiment_.end()) it->second.list = nullptr;
 }
 
 void Catalog::EraseRunLockHeld(const RunRecord& run) {
@@ -106,15 +110,18 @@ void Catalog::EraseRunLockHeld(const RunRecord& run) {
   run_names_.erase(Key(run.ns, run.name));
   if (!run.token_hash.empty()) tokens_.erase(run.token_hash);
   if (auto it = by_experiment_.find(Key(run.ns, run.experiment_ref)); it != by_experiment_.end()) {
-    it->second.erase(id);
-    if (it->second.empty()) by_experiment_.erase(it);
+    it->second.runs.erase(id);
+    it->second.list = nullptr;
+    if (it->second.runs.empty()) by_experiment_.erase(it);
   }
   runs_.erase(id);
 }
 
 void Catalog::EraseExperimentLockHeld(const ExperimentRecord& e) {
   experiment_ids_.erase(e.experiment_id);
-  experiments_.erase(Key(e.ns, e.resource_name));  // Last: `e` may live there.
+  const std::string key = Key(e.ns, e.resource_name);
+  if (auto it = by_experiment_.find(key); it != by_experiment_.end()) it->second.list = nullptr;
+  experiments_.erase(key);  // Last: `e` may live there.
 }
 
 std::string Catalog::ExperimentIdLockHeld(std::string_view ns, std::string_view ref) const {
@@ -154,14 +161,19 @@ RunPtr Catalog::RunByTokenHash(std::string_view token_hash) const {
   return WithExperimentLockHeld(runs_.at(it->second));
 }
 
-std::vector<RunPtr> Catalog::RunsOf(std::string_view ns, std::string_view resource_name) const {
+Catalog::RunList Catalog::RunsOf(std::string_view ns, std::string_view resource_name) const {
+  static const RunList kNone = std::make_shared<const std::vector<RunPtr>>();
   MutexLock lock(mu_);
-  std::vector<RunPtr> out;
   const auto it = by_experiment_.find(Key(ns, resource_name));
-  if (it == by_experiment_.end()) return out;
-  out.reserve(it->second.size());
-  for (const auto& id : it->second) out.push_back(WithExperimentLockHeld(runs_.at(id)));
-  return out;
+  if (it == by_experiment_.end()) return kNone;
+  ExperimentRuns& of = it->second;
+  if (!of.list) {
+    auto list = std::make_shared<std::vector<RunPtr>>();
+    list->reserve(of.runs.size());
+    for (const auto& [id, run] : of.runs) list->push_back(WithExperimentLockHeld(run));
+    of.list = std::move(list);
+  }
+  return of.list;
 }
 
 ExperimentPtr Catalog::Experiment(std::string_view experiment_id,

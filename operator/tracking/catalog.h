@@ -29,7 +29,6 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -62,8 +61,12 @@ class Catalog {
   RunPtr RunByName(std::string_view ns, std::string_view name) const;
   // The run whose token hashes to `token_hash` ("sha256:<hex>"), if any.
   RunPtr RunByTokenHash(std::string_view token_hash) const;
-  // Every run of the Experiment `ns`/`resource_name`.
-  std::vector<RunPtr> RunsOf(std::string_view ns, std::string_view resource_name) const;
+  // Every run of the Experiment `ns`/`resource_name`, in no particular
+  // order; never null. The list is built on the first call after one of
+  // those runs changed and shared until the next change, so searching an
+  // Experiment of 10,000 runs does not look each one up.
+  using RunList = std::shared_ptr<const std::vector<RunPtr>>;
+  RunList RunsOf(std::string_view ns, std::string_view resource_name) const;
 
   // "0" is the default experiment of `caller_ns`.
   ExperimentPtr Experiment(std::string_view experiment_id, std::string_view caller_ns) const;
@@ -90,8 +93,12 @@ class Catalog {
   std::unordered_map<std::string, RunPtr> runs_ GUARDED_BY(mu_);               // By run id.
   std::map<std::string, std::string, std::less<>> run_names_ GUARDED_BY(mu_);  // ns/name → id.
   std::map<std::string, std::string, std::less<>> tokens_ GUARDED_BY(mu_);     // hash → id.
-  std::map<std::string, std::set<std::string>, std::less<>> by_experiment_
-      GUARDED_BY(mu_);  // ns/experiment → run ids.
+  struct ExperimentRuns {
+    std::unordered_map<std::string, RunPtr> runs;  // By run id.
+    RunList list;  // RunsOf's answer; null after a change until the next call.
+  };
+  // ns/experiment → its runs. Mutable: RunsOf fills in the lists.
+  mutable std::map<std::string, ExperimentRuns, std::less<>> by_experiment_ GUARDED_BY(mu_);
   // Ids of deleted runs, newest last; the oldest are forgotten beyond
   // kDeletedRunsRemembered (a late Observe of one is seconds, not hours, late).
   std::unordered_set<std::string> deleted_runs_ GUARDED_BY(mu_);

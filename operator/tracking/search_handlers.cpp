@@ -35,17 +35,21 @@ Result<json> Handlers::SearchRuns(const Call& c) {
   ASSIGN_OR_RETURN(search::ViewType view, search::ParseViewType(p.view_name));
   ASSIGN_OR_RETURN(search::RunQuery query, search::RunQuery::Compile(p.filter, p.order_by));
 
-  std::vector<RunPtr> runs;
+  // The lists keep the records alive; rows point into them.
+  std::vector<Catalog::RunList> lists;
+  size_t total = 0;
   for (const auto& id : experiment_ids) {
     ExperimentPtr e = d_.catalog.Experiment(id, c.caller.ns);
     if (!e) continue;  // MLflow answers no runs for an unknown experiment.
     RETURN_IF_ERROR(d_.auth.Can(c.caller, Verb::kList, "trainingruns", e->ns));
-    auto of = d_.catalog.RunsOf(e->ns, e->resource_name);
-    runs.insert(runs.end(), of.begin(), of.end());
+    lists.push_back(d_.catalog.RunsOf(e->ns, e->resource_name));
+    total += lists.back()->size();
   }
   std::vector<const RunRecord*> rows;
-  rows.reserve(runs.size());
-  for (const auto& r : runs) rows.push_back(r.get());
+  rows.reserve(total);
+  for (const auto& list : lists) {
+    for (const auto& r : *list) rows.push_back(r.get());
+  }
 
   // The latest values of every run the query reads metrics of, fetched once.
   std::vector<LatestValues::ValuesPtr> values(rows.size());
