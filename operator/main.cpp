@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "app/config.h"
+#include "app/controller_set.h"
 #include "app/observers.h"
 #include "app/resolvers.h"
 #include "app/s3_credentials.h"
@@ -158,22 +159,13 @@ int Run(const app::OperatorConfig& cfg) {
   controllers::TrainingRunReconciler run_reconciler(run_deps);
   controllers::ExperimentReconciler exp_reconciler({kc, experiments, runs, clock});
 
-  app::ControllerMetrics run_metrics(registry, "trainingrun");
-  app::QueueMetrics run_queue_metrics(registry, "trainingrun");
-  app::ControllerMetrics exp_metrics(registry, "experiment");
-  app::QueueMetrics exp_queue_metrics(registry, "experiment");
-  runtime::ControllerOptions run_options;
-  run_options.workers = cfg.trainingrun_workers;
-  runtime::ControllerOptions exp_options;
-  exp_options.workers = cfg.experiment_workers;
-  runtime::Controller run_controller(
-      "trainingrun", [&](const auto& r) { return run_reconciler.Reconcile(r); }, clock, run_options,
-      &run_metrics, &run_queue_metrics);
-  runtime::Controller exp_controller(
-      "experiment", [&](const auto& r) { return exp_reconciler.Reconcile(r); }, clock, exp_options,
-      &exp_metrics, &exp_queue_metrics);
-  run_reconciler.Watch(run_controller);
-  exp_reconciler.Watch(exp_controller);
+  app::ControllerSet controllers(registry, clock);
+  run_reconciler.Watch(controllers.Add(
+      "trainingrun", [&](const auto& r) { return run_reconciler.Reconcile(r); },
+      cfg.trainingrun_workers));
+  exp_reconciler.Watch(controllers.Add(
+      "experiment", [&](const auto& r) { return exp_reconciler.Reconcile(r); },
+      cfg.experiment_workers));
 
   auto& leader_gauge =
       registry
@@ -215,16 +207,10 @@ int Run(const app::OperatorConfig& cfg) {
     retention_deps.after_delete_batch = [] { raise(SIGKILL); };
   }
   controllers::RetentionReconciler retention_reconciler(std::move(retention_deps));
-  app::ControllerMetrics retention_metrics(registry, "retentionpolicy");
-  app::QueueMetrics retention_queue_metrics(registry, "retentionpolicy");
-  runtime::ControllerOptions retention_options;
   // One pass at a time: a pass lists and deletes whole Experiments, and the
   // object store's throughput is the limit, not the operator's threads.
-  retention_options.workers = 1;
-  runtime::Controller retention_controller(
-      "retentionpolicy", [&](const auto& r) { return retention_reconciler.Reconcile(r); }, clock,
-      retention_options, &retention_metrics, &retention_queue_metrics);
-  retention_reconciler.Watch(retention_controller);
+  retention_reconciler.Watch(controllers.Add(
+      "retentionpolicy", [&](const auto& r) { return retention_reconciler.Reconcile(r); }, 1));
   const tracking::TrackingDeps tracking_deps{
       catalog, tracking_writer, authorizer,    **metric_store,
       latest,  summarizer,      run_artifacts, clock};
@@ -281,9 +267,7 @@ int Run(const app::OperatorConfig& cfg) {
 
   auto start_controllers = [&] {
     leader_gauge.Set(1);
-    run_controller.Start();
-    exp_controller.Start();
-    retention_controller.Start();
+    controllers.Start();
   };
   std::jthread elector_thread;
   std::unique_ptr<runtime::LeaderElector> elector;
@@ -309,18 +293,7 @@ int Run(const app::OperatorConfig& cfg) {
   int sig = 0;
   sigwait(&signals, &sig);
   log.Info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
-  // The controllers stop taking work at once and share one grace period.
-  run_controller.ShutDown();
-  exp_controller.ShutDown();
-  retention_controller.ShutDown();
-  const auto deadline = clock.SteadyNow() + std::chrono::seconds(cfg.shutdown_grace_seconds);
-  auto remaining = [&] {
-    return std::max<std::chrono::nanoseconds>(deadline - clock.SteadyNow(), {});
-  };
-  const bool runs_drained = run_controller.Stop(remaining());
-  const bool experiments_drained = exp_controller.Stop(remaining());
-  const bool retention_drained = retention_controller.Stop(remaining());
-  if (!runs_drained || !experiments_drained || !retention_drained)
+  if (!controllers.Stop(std::chrono::seconds(cfg.shutdown_grace_seconds)))
     log.Warn("some reconciles were still running at the end of the grace period");
   if (elector_thread.joinable()) {
     elector_thread.request_stop();  // Releases the Lease.
