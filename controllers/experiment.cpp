@@ -95,7 +95,8 @@ ExperimentPlan DecideExperiment(const ExperimentObserved& o) {
   if (!last_activity.empty()) status["lastActivityTime"] = last_activity;
   (void)runtime::SetCondition(
       status["conditions"],
-      {"Ready", "True", "Counted", "the status follows the Experiment's runs", generation}, o.now);
+      {runtime::kReady, "True", "Counted", "the status follows the Experiment's runs", generation},
+      o.now);
   ExperimentPlan plan;
   if (status != old) plan.status = std::move(status);
   return plan;

@@ -16,12 +16,11 @@ namespace runledger::controllers {
 using kube::ObjectField;
 using kube::StringField;
 using nlohmann::json;
+using runtime::kReady;
+using runtime::kReconciling;
+using runtime::kStalled;
 
 namespace {
-
-constexpr char kReady[] = "Ready";
-constexpr char kReconciling[] = "Reconciling";
-constexpr char kStalled[] = "Stalled";
 
 bool IsFullCommit(const std::string& s) {
   return (s.size() == 40 || s.size() == 64) && std::all_of(s.begin(), s.end(), [](char c) {

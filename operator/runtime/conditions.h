@@ -18,6 +18,11 @@
 
 namespace runledger::runtime {
 
+// The condition types above.
+inline constexpr char kReady[] = "Ready";
+inline constexpr char kReconciling[] = "Reconciling";
+inline constexpr char kStalled[] = "Stalled";
+
 struct Condition {
   std::string type;
   std::string status;  // "True", "False" or "Unknown".
