@@ -13,12 +13,11 @@ using kube::IntField;
 using kube::ObjectField;
 using kube::StringField;
 using nlohmann::json;
+using runtime::kReady;
+using runtime::kStalled;
 using Time = Clock::SystemTime;
 
 namespace {
-
-constexpr char kReady[] = "Ready";
-constexpr char kStalled[] = "Stalled";
 
 // The status.artifacts fields a pass writes; the rest belong to others.
 constexpr std::array<std::string_view, 7> kOwnedFields = {
@@ -160,6 +159,10 @@ json FailedPassStatus(const json& old_status, const std::string& reason, const s
   runtime::SetCondition(conditions, {kReady, "False", reason, message, generation}, now);
   if (stalled) {
     runtime::SetCondition(conditions, {kStalled, "True", reason, message, generation}, now);
+  } else {
+    // A failure worth retrying means the spec was good: a Stalled left from
+    // before (an invalid spec since fixed, a tripped valve) no longer holds.
+    runtime::RemoveCondition(conditions, kStalled);
   }
   return s;
 }

@@ -76,7 +76,8 @@ nlohmann::json PassStatus(const nlohmann::json& old_status, const RetentionPlan&
 
 // The policy's status when a pass could not run or finish: `old_status`
 // (status.pass kept, so the next try resumes) with Ready False
-// (reason, message) and, for a spec error (`stalled`), Stalled True.
+// (reason, message) and, for a spec error (`stalled`), Stalled True; any
+// other failure is retried, so it clears an older Stalled.
 nlohmann::json FailedPassStatus(const nlohmann::json& old_status, const std::string& reason,
                                 const std::string& message, bool stalled, int64_t generation,
                                 Clock::SystemTime now);

@@ -179,6 +179,12 @@ TEST(RetentionPolicyStatusTest, AFailedPassKeepsItsIntentForTheRetry) {
   const json invalid = FailedPassStatus(json(), "InvalidSpec", "spec.tiers: empty", true, 2, kNow);
   ASSERT_EQ(invalid["conditions"].size(), 2u);
   EXPECT_EQ(invalid["conditions"][1]["type"], "Stalled");
+  // The spec fixed, the store away: the old Stalled goes, Ready says why.
+  const json unavailable =
+      FailedPassStatus(invalid, "ObjectStoreUnavailable", "connection refused", false, 3, kNow);
+  ASSERT_EQ(unavailable["conditions"].size(), 1u);
+  EXPECT_EQ(unavailable["conditions"][0]["type"], "Ready");
+  EXPECT_EQ(unavailable["conditions"][0]["reason"], "ObjectStoreUnavailable");
 }
 
 }  // namespace
