@@ -15,7 +15,6 @@
 #include <cpprest/http_client.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
-#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
@@ -27,6 +26,7 @@
 #include "base/mutex.h"
 #include "base/strings.h"
 #include "kube/transport.h"
+#include "net/cpprest_support.h"
 
 namespace runledger::kube {
 namespace {
@@ -57,13 +57,8 @@ BioPtr MemBio(const std::string& pem) {
 // Checks the PEM material so that a bad file is reported when the client is
 // made, naming the config it came from.
 Status CheckTlsMaterial(const Config& c) {
-  if (!c.ca_pem.empty()) {
-    BioPtr bio = MemBio(c.ca_pem);
-    int count = 0;
-    while (X509Ptr cert{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) ++count;
-    if (count == 0) {
-      return InvalidArgument(c.source + ": certificate-authority holds no PEM certificate");
-    }
+  if (!c.ca_pem.empty() && net::CountPemCertificates(c.ca_pem) == 0) {
+    return InvalidArgument(c.source + ": certificate-authority holds no PEM certificate");
   }
   if (!c.client_cert_pem.empty()) {
     BioPtr cert_bio = MemBio(c.client_cert_pem);
@@ -91,17 +86,14 @@ bool IsConnectionReset(const http_exception& e) {
 }
 
 Status TransportError(const HttpRequest& r, const std::string& server, const std::exception& e) {
-  const std::string what = r.method + " " + server + r.target + ": ";
+  const std::string what = r.method + " " + server + r.target;
   const auto* he = dynamic_cast<const http_exception*>(&e);
-  if (he != nullptr && he->error_code() == std::errc::timed_out) {
-    return DeadlineExceeded(what + "no answer in time (" + e.what() + ")");
-  }
   if (he != nullptr && IsConnectionReset(*he)) {
     ErrorDetails details;
     details.reason = kConnectionReset;
-    return Status(Code::kUnavailable, what + "connection broke: " + e.what(), std::move(details));
+    return Status(Code::kUnavailable, what + ": connection broke: " + e.what(), std::move(details));
   }
-  return Unavailable(what + e.what());
+  return net::ExchangeError(what, e);
 }
 
 class CpprestTransport final : public Transport {
@@ -167,11 +159,7 @@ class CpprestTransport final : public Transport {
     const std::string cert = config_.client_cert_pem;
     const std::string key = config_.client_key_pem;
     cfg.set_ssl_context_callback([ca, cert, key](boost::asio::ssl::context& ctx) {
-      if (!ca.empty()) {
-        // Trust the cluster CA and nothing else.
-        SSL_CTX_set_cert_store(ctx.native_handle(), X509_STORE_new());
-        ctx.add_certificate_authority(boost::asio::buffer(ca));
-      }
+      if (!ca.empty()) net::TrustOnly(ctx, ca);  // The cluster CA and nothing else.
       if (!cert.empty()) {
         ctx.use_certificate_chain(boost::asio::buffer(cert));
         ctx.use_private_key(boost::asio::buffer(key), boost::asio::ssl::context::pem);

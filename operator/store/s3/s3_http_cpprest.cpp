@@ -2,20 +2,16 @@
 // cpprestsdk or Boost headers (they are heavy to compile).
 //
 // The traps of DESIGN.md §5 that apply: one http_client, reused; a custom
-// CA replaces the system's trust store (an empty store first, then the CA);
-// nothing blocks inside a pplx continuation (.get() runs on the caller's
-// thread).
+// CA replaces the system's trust store (net::TrustOnly); nothing blocks inside a pplx continuation
+// (.get() runs on the caller's thread).
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <cpprest/rawptrstream.h>
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <boost/asio/ssl.hpp>
 #include <cctype>
 
+#include "net/cpprest_support.h"
 #include "store/s3/s3_http.h"
 
 namespace runledger::store::s3 {
@@ -29,20 +25,10 @@ std::string HttpAnswer::HeaderValue(std::string_view name) const {
 
 namespace {
 
-using web::http::http_exception;
 using web::http::http_request;
 using web::http::http_response;
 using web::http::client::http_client;
 using web::http::client::http_client_config;
-
-bool HoldsCertificate(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  const bool ok = cert != nullptr;
-  X509_free(cert);
-  BIO_free(bio);
-  return ok;
-}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -78,12 +64,7 @@ class CpprestS3Http final : public S3Http {
       answer.body = std::move(out.collection());
       return answer;
     } catch (const std::exception& e) {
-      const std::string what = exchange.method + " " + base_url_ + exchange.target + ": ";
-      const auto* he = dynamic_cast<const http_exception*>(&e);
-      if (he != nullptr && he->error_code() == std::errc::timed_out) {
-        return DeadlineExceeded(what + "no answer in time (" + e.what() + ")");
-      }
-      return Unavailable(what + e.what());
+      return net::ExchangeError(exchange.method + " " + base_url_ + exchange.target, e);
     }
   }
 
@@ -92,10 +73,8 @@ class CpprestS3Http final : public S3Http {
     http_client_config cfg;
     cfg.set_timeout(options.timeout);
     if (!options.ca_pem.empty()) {
-      cfg.set_ssl_context_callback([ca = options.ca_pem](boost::asio::ssl::context& ctx) {
-        SSL_CTX_set_cert_store(ctx.native_handle(), X509_STORE_new());
-        ctx.add_certificate_authority(boost::asio::buffer(ca));
-      });
+      cfg.set_ssl_context_callback(
+          [ca = options.ca_pem](boost::asio::ssl::context& ctx) { net::TrustOnly(ctx, ca); });
     }
     return cfg;
   }
@@ -107,7 +86,7 @@ class CpprestS3Http final : public S3Http {
 }  // namespace
 
 Result<std::unique_ptr<S3Http>> NewS3Http(const S3HttpOptions& options) {
-  if (!options.ca_pem.empty() && !HoldsCertificate(options.ca_pem)) {
+  if (!options.ca_pem.empty() && net::CountPemCertificates(options.ca_pem) == 0) {
     return InvalidArgument("S3 CA bundle: no PEM certificate in it");
   }
   try {
