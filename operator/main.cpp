@@ -23,6 +23,7 @@
 #include "app/observers.h"
 #include "app/resolvers.h"
 #include "app/s3_credentials.h"
+#include "app/tracking_uri.h"
 #include "controllers/experiment_reconciler.h"
 #include "controllers/retention_reconciler.h"
 #include "controllers/trainingrun_reconciler.h"
@@ -146,8 +147,22 @@ int Run(const app::OperatorConfig& cfg) {
   event_options.reporting_instance = identity;
   runtime::EventRecorder events(kc, clock, event_options);
 
+  // Pods' runledger-capture reaches the tracking API by numeric address
+  // only: a Service name in --tracking-uri is resolved here, once.
+  controllers::TrainingRunConfig run_config = cfg.trainingrun;
+  auto pod_tracking_uri =
+      app::ResolveTrackingUri(run_config.tracking_uri, std::chrono::seconds(60));
+  if (!pod_tracking_uri.ok()) {
+    log.Error(pod_tracking_uri.status().ToString());
+    return 2;
+  }
+  if (*pod_tracking_uri != run_config.tracking_uri) {
+    log.Info("training pods reach the tracking API at " + *pod_tracking_uri + " (" +
+             run_config.tracking_uri + ")");
+    run_config.tracking_uri = *pod_tracking_uri;
+  }
   controllers::TrainingRunReconciler::Deps run_deps{kc,   runs,   experiments, jobs,
-                                                    pods, events, clock,       cfg.trainingrun};
+                                                    pods, events, clock,       run_config};
   run_deps.resolve_source = app::GitResolver(kc);
   run_deps.resolve_dataset = app::DatasetResolver(object_stores);
   run_deps.new_token = app::NewToken;
