@@ -8,7 +8,8 @@
 # it has a cache entry of its own, keyed by its pins and its sources, linked
 # into the bin directory. Changing it rebuilds only it, never the control plane.
 # So does versitygw (e2e/tools/versitygw), the S3 server e2e/s3 runs, keyed
-# by its go.mod/go.sum.
+# by its go.mod/go.sum, and helm (e2e/tools/helm), which the chart's tests
+# lint and render with.
 #
 # First build on 2 cores: about 15 minutes, 7 more for the stand-in and 4
 # for versitygw; later builds reuse the cache.
@@ -34,6 +35,11 @@ versitygw_recipe=1
 versitygw_key="$( (echo "recipe=$versitygw_recipe"; cat "$here"/versitygw/go.mod "$here"/versitygw/go.sum) |
   sha256sum | cut -c1-16)"
 versitygw_dir="$cache_root/versitygw-$versitygw_key"
+helm_recipe=1
+helm_key="$( (echo "recipe=$helm_recipe"; cat "$here"/helm/go.mod "$here"/helm/go.sum) |
+  sha256sum | cut -c1-16)"
+helm_dir="$cache_root/helm-$helm_key"
+helm_version="$(awk '$1 == "require" && $2 == "helm.sh/helm/v4" {print $3}' "$here/helm/go.mod")"
 versitygw_version="$(awk '$2 == "github.com/versity/versitygw" {print $3}' "$here/versitygw/go.mod")"
 check=false
 [[ "${1:-}" == "--check" ]] && check=true
@@ -76,6 +82,8 @@ own_tools() {
   own_tool "$kubelet_dir" runledger-kubelet kubelet . "-s -w"
   own_tool "$versitygw_dir" versitygw versitygw github.com/versity/versitygw/cmd/versitygw \
     "-s -w -X main.Version=$versitygw_version"
+  own_tool "$helm_dir" helm helm helm.sh/helm/v4/cmd/helm \
+    "-s -w -X helm.sh/helm/v4/internal/version.version=$helm_version"
 }
 
 if [[ -f "$bin/.complete" ]]; then
@@ -131,8 +139,8 @@ for old in "$cache_root"/tools-*; do
   [[ -n "$(find "$old/bin/.complete" -mtime +7 2>/dev/null)" ]] || continue
   (flock -n 9 && rm -rf "$old") 9>"$old/bin/.lock" || true
 done
-for old in "$cache_root"/kubelet-* "$cache_root"/versitygw-*; do
-  [[ "$old" == "$kubelet_dir" || "$old" == "$versitygw_dir" ]] && continue
+for old in "$cache_root"/kubelet-* "$cache_root"/versitygw-* "$cache_root"/helm-*; do
+  [[ "$old" == "$kubelet_dir" || "$old" == "$versitygw_dir" || "$old" == "$helm_dir" ]] && continue
   [[ -n "$(find "$old/.lock" -mtime +7 2>/dev/null)" ]] || continue
   (flock -n 7 && rm -rf "$old") 7>"$old/.lock" || true
 done
