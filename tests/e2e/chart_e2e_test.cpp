@@ -81,6 +81,20 @@ TEST_F(ChartTest, LintsCleanWithStrictChecks) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
+// values.schema.json: a misspelt or ill-typed value stops helm before
+// anything reaches the cluster, and the message names it.
+TEST_F(ChartTest, BadValuesAreRefusedNamingTheValue) {
+  for (const auto& [value, named] : std::vector<std::pair<std::string, std::string>>{
+           {"persistance.enabled=false", "'persistance'"},
+           {"service.trackingPort=0", "/service/trackingPort"},
+           {"image.digest=latest", "/image/digest"},
+           {"image.pullPolicy=Sometimes", "/image/pullPolicy"}}) {
+    CommandResult r = Helm({"template", kRelease, Chart(), "--set", value});
+    EXPECT_NE(r.exit_code, 0) << value;
+    EXPECT_NE(r.err.find(named), std::string::npos) << value << ": " << r.err;
+  }
+}
+
 TEST_F(ChartTest, TheApiServerAcceptsEveryRenderedObject) {
   const std::string rendered = Render(ns_);
   for (const auto& [kind, name] : std::vector<std::pair<std::string, std::string>>{
