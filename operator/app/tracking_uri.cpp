@@ -53,9 +53,9 @@ Result<std::string> LookUpHost(const std::string& host) {
 Result<std::string> NumericTrackingUri(std::string_view uri, const HostLookup& lookup) {
   if (uri.empty()) return std::string();
   const auto invalid = [&] {
-    return InvalidArgument("--tracking-uri \"" + std::string(uri) +
-                           "\": want http://HOST[:PORT][/PATH], e.g. "
-                           "http://runledger.runledger-system.svc:5000");
+    return InvalidArgument("trackingUri (--tracking-uri) \"" + std::string(uri) +
+                           "\": want http://HOST[:PORT][/PATH] (an IPv6 address in brackets, "
+                           "no query), e.g. http://runledger.runledger-system.svc:5000");
   };
   constexpr std::string_view kScheme = "http://";
   if (!uri.starts_with(kScheme)) return invalid();
@@ -63,7 +63,11 @@ Result<std::string> NumericTrackingUri(std::string_view uri, const HostLookup& l
   const size_t slash = rest.find('/');
   const std::string_view authority = rest.substr(0, slash);
   const std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
-  if (authority.find('@') != std::string_view::npos) return invalid();
+  // runledger-capture refuses a query or fragment: refuse it here, at start.
+  if (authority.find('@') != std::string_view::npos ||
+      path.find_first_of("?#") != std::string_view::npos) {
+    return invalid();
+  }
 
   std::string host;
   std::string_view port;
@@ -78,6 +82,8 @@ Result<std::string> NumericTrackingUri(std::string_view uri, const HostLookup& l
     const size_t colon = authority.rfind(':');
     host = std::string(authority.substr(0, colon));
     port = colon == std::string_view::npos ? "" : authority.substr(colon + 1);
+    // An IPv6 address without brackets cannot be told from its port.
+    if (host.find(':') != std::string::npos) return invalid();
   }
   unsigned number = 80;
   if (!port.empty()) {
@@ -88,7 +94,12 @@ Result<std::string> NumericTrackingUri(std::string_view uri, const HostLookup& l
 
   std::string address = host;
   if (!IsNumeric(host)) {
-    ASSIGN_OR_RETURN(address, lookup(host));
+    Result<std::string> found = lookup(host);
+    if (!found.ok()) {
+      return Status(found.status().code(), "trackingUri (--tracking-uri) \"" + std::string(uri) +
+                                               "\": " + found.status().message());
+    }
+    address = std::move(*found);
   }
   return std::string(kScheme) + Bracketed(address) + ":" + std::to_string(number) +
          std::string(path);

@@ -23,7 +23,7 @@ image of the init container that installs capture into training pods.
 {{- if .Values.image.digest -}}
 {{ .Values.image.repository }}@{{ .Values.image.digest }}
 {{- else -}}
-{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{ .Values.image.repository }}:{{ .Values.image.tag | toString | default .Chart.AppVersion }}
 {{- end -}}
 {{- end }}
 

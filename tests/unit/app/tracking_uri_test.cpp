@@ -50,14 +50,17 @@ TEST(TrackingUriTest, NumericHostsAndEmptyAreKeptWithoutLookingUp) {
 
 TEST(TrackingUriTest, MalformedUrisNameTheFlag) {
   FakeDns dns;
-  for (const char* bad : {"https://runledger:5000", "runledger:5000", "http://:5000",
-                          "http://runledger:0", "http://runledger:65536", "http://runledger:50x",
-                          "http://user@runledger:5000", "http://[::1:5000"}) {
+  for (const char* bad :
+       {"https://runledger:5000", "runledger:5000", "http://:5000", "http://runledger:0",
+        "http://runledger:65536", "http://runledger:50x", "http://user@runledger:5000",
+        "http://[::1:5000", "http://fd00::1", "http://fd00::1:5000", "http://runledger:5000/x?y=1",
+        "http://runledger:5000/#top"}) {
     auto uri = NumericTrackingUri(bad, dns.Lookup());
     ASSERT_FALSE(uri.ok()) << bad;
     EXPECT_EQ(uri.status().code(), Code::kInvalidArgument) << bad;
-    EXPECT_NE(uri.status().message().find("--tracking-uri \"" + std::string(bad) + "\""),
-              std::string::npos)
+    EXPECT_NE(
+        uri.status().message().find("trackingUri (--tracking-uri) \"" + std::string(bad) + "\""),
+        std::string::npos)
         << uri.status().message();
   }
   EXPECT_TRUE(dns.asked.empty());
@@ -68,7 +71,11 @@ TEST(TrackingUriTest, UnresolvableNameIsUnavailableWithTheResolversReason) {
   auto uri = ResolveTrackingUri("http://nowhere.svc:5000", std::chrono::seconds(0), dns.Lookup());
   ASSERT_FALSE(uri.ok());
   EXPECT_EQ(uri.status().code(), Code::kUnavailable);
-  EXPECT_NE(uri.status().message().find("nowhere.svc"), std::string::npos);
+  EXPECT_NE(uri.status().message().find(
+                "trackingUri (--tracking-uri) \"http://nowhere.svc:5000\": cannot resolve "
+                "\"nowhere.svc\""),
+            std::string::npos)
+      << uri.status().message();
 }
 
 TEST(TrackingUriTest, ResolveRetriesUntilTheRecordAppears) {
