@@ -239,12 +239,13 @@ TEST_F(OperatorTest, WatchesExactlyTheNamespacesItIsGiven) {
 // etcd forgets the revisions before `revision`: watches from them expire.
 void CompactEtcdToNow() {
   const std::string etcd = Trimmed(e2e::Run({SourceDir() + "/e2e/cluster", "etcd-url"}).out);
-  auto range =
-      e2e::Run({"curl", "-sf", "-X", "POST", etcd + "/v3/kv/range", "-d", R"({"key":"AA=="})"});
+  auto range = e2e::Run({"curl", "-sf", "--max-time", "30", "-X", "POST", etcd + "/v3/kv/range",
+                         "-d", R"({"key":"AA=="})"});
   ASSERT_EQ(range.exit_code, 0) << range.err;
   const std::string revision = json::parse(range.out)["header"]["revision"];
-  auto compact = e2e::Run({"curl", "-sf", "-X", "POST", etcd + "/v3/kv/compaction", "-d",
-                           json{{"revision", revision}, {"physical", true}}.dump()});
+  auto compact =
+      e2e::Run({"curl", "-sf", "--max-time", "30", "-X", "POST", etcd + "/v3/kv/compaction", "-d",
+                json{{"revision", revision}, {"physical", true}}.dump()});
   ASSERT_EQ(compact.exit_code, 0) << compact.err;
 }
 
@@ -275,7 +276,7 @@ TEST_F(OperatorTest, WatchExpiredByEtcdCompactionRelistsAndConverges) {
   const std::string port =
       Trimmed(e2e::Run({SourceDir() + "/e2e/operator", "port", ns_, "metrics"}).out);
   auto cached_runs = [&] {
-    auto m = e2e::Run({"curl", "-sf", "http://127.0.0.1:" + port + "/metrics"});
+    auto m = e2e::Run({"curl", "-sf", "--max-time", "30", "http://127.0.0.1:" + port + "/metrics"});
     const std::string name = "runledger_cache_objects_trainingruns ";
     auto at = m.out.find("\n" + name);
     return at == std::string::npos ? -1.0 : std::stod(m.out.substr(at + 1 + name.size()));
@@ -289,10 +290,12 @@ TEST_F(OperatorTest, ReadyzTurnsReadyAfterTheCachesSync) {
   StartOperator(ns_);  // `up` itself waits for /readyz.
   const std::string port =
       Trimmed(e2e::Run({SourceDir() + "/e2e/operator", "port", ns_, "probe"}).out);
-  auto ready = e2e::Run({"curl", "-sf", "http://127.0.0.1:" + port + "/readyz"});
+  auto ready =
+      e2e::Run({"curl", "-sf", "--max-time", "30", "http://127.0.0.1:" + port + "/readyz"});
   EXPECT_EQ(ready.exit_code, 0);
   EXPECT_EQ(Trimmed(ready.out), "ok");
-  auto health = e2e::Run({"curl", "-sf", "http://127.0.0.1:" + port + "/healthz"});
+  auto health =
+      e2e::Run({"curl", "-sf", "--max-time", "30", "http://127.0.0.1:" + port + "/healthz"});
   EXPECT_EQ(health.exit_code, 0);
 }
 
