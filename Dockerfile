@@ -20,7 +20,8 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
  && strip /build/operator/runledger-operator /build/operator/capture/runledger-capture
 
 FROM debian:12-slim
-# The operator's shared libraries (ldd of a build on Debian 12), and the
+# The operator's shared libraries (tests/image_libraries.sh checks the list
+# against the built binary), and the
 # CA certificates HTTPS to git servers and S3 trusts by default.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
