@@ -21,8 +21,8 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
 
 FROM debian:12-slim
 # The operator's shared libraries (tests/image_libraries.sh checks the list
-# against the built binary), and the
-# CA certificates HTTPS to git servers and S3 trusts by default.
+# against the built binary), and the CA certificates that HTTPS to git
+# servers and S3 trusts by default.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates libcpprest2.10 libfmt9 libgit2-1.5 libsimdjson14 libspdlog1.10 \
