@@ -54,8 +54,9 @@ inline constexpr char kTokenKey[] = "token";
 // Operator-wide settings the decision needs.
 struct TrainingRunConfig {
   // Image holding the static runledger-capture binary, and the command that
-  // copies it into the shared emptyDir at kCaptureDir.
-  std::string capture_image = "ghcr.io/runledger/runledger-capture:latest";
+  // copies it into the shared emptyDir at kCaptureDir. The default is the
+  // operator's own image (the Dockerfile puts both binaries in it).
+  std::string capture_image = "ghcr.io/runledger/runledger-operator:0.1.0";
   std::vector<std::string> capture_install_command = {"/runledger-capture", "--install",
                                                       "/runledger/bin/runledger-capture"};
   // Image of the init container that checks a run's commit out
