@@ -30,9 +30,9 @@ Result<std::string> LookUpHost(const std::string& host);
 // `uri` with its host replaced by lookup(host): http only, the port made
 // explicit (80 when absent), the path kept; an IPv6 answer is bracketed. A
 // numeric host is returned as it is without calling `lookup`; "" stays "".
-// InvalidArgument naming the setting for a URI that is not http://host
-// (an IPv6 host unbracketed, a query or fragment, which capture refuses);
-// a failed lookup keeps its code, with the setting and URI in its message.
+// InvalidArgument naming the setting for a URI that SplitHttpUri refuses
+// (base/http_uri.h, the rules capture splits by too); a failed lookup keeps
+// its code, with the setting and URI in its message.
 Result<std::string> NumericTrackingUri(std::string_view uri, const HostLookup& lookup);
 
 // NumericTrackingUri, retrying a failed lookup every second until `patience`

@@ -1,17 +1,12 @@
 #include "capture/collect_config.h"
 
-#include <arpa/inet.h>
-
 #include <charconv>
+
+#include "base/http_uri.h"
 
 namespace runledger::capture {
 
 namespace {
-
-bool IsNumericAddress(const std::string& host) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
-}
 
 template <typename T>
 std::optional<T> ParseNumber(std::string_view s) {
@@ -27,33 +22,15 @@ Result<TrackingTarget> ParseTrackingUri(std::string_view uri) {
   const std::string why = "MLFLOW_TRACKING_URI \"" + std::string(uri) +
                           "\" is not http://<numeric address>:<port> (the static binary cannot "
                           "look up host names)";
-  constexpr std::string_view kScheme = "http://";
-  if (!uri.starts_with(kScheme)) return InvalidArgument(why);
-  std::string_view rest = uri.substr(kScheme.size());
-  const size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
-  while (path.ends_with('/')) path.remove_suffix(1);
-  if (path.find_first_of("?#") != std::string_view::npos) return InvalidArgument(why);
-
-  TrackingTarget t;
-  std::string_view port;
-  if (authority.starts_with('[')) {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos || authority.substr(close + 1, 1) != ":") {
-      return InvalidArgument(why);
-    }
-    t.address = std::string(authority.substr(1, close - 1));
-    port = authority.substr(close + 2);
-  } else {
-    const size_t colon = authority.rfind(':');
-    if (colon == std::string_view::npos) return InvalidArgument(why);
-    t.address = std::string(authority.substr(0, colon));
-    port = authority.substr(colon + 1);
+  Result<HttpUri> split = SplitHttpUri(uri);
+  if (!split.ok() || !IsNumericAddress(split->host) || split->port == 0) {
+    return InvalidArgument(why);
   }
-  const auto p = ParseNumber<uint16_t>(port);
-  if (!IsNumericAddress(t.address) || !p || *p == 0) return InvalidArgument(why);
-  t.port = *p;
+  TrackingTarget t;
+  t.address = std::move(split->host);
+  t.port = split->port;
+  std::string_view path = split->path;
+  while (path.ends_with('/')) path.remove_suffix(1);
   t.path_prefix = std::string(path);
   return t;
 }

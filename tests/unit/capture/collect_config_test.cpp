@@ -39,7 +39,7 @@ TEST(CollectConfigTest, TrackingUris) {
   EXPECT_EQ(t->path_prefix, "/mlflow");
   for (const char* bad : {"https://10.0.0.1:443", "http://tracking:5000", "http://10.0.0.1",
                           "http://10.0.0.1:0", "http://10.0.0.1:70000", "http://10.0.0.1:80?x",
-                          "http://[fd00::1]5000", "10.0.0.1:80", ""}) {
+                          "http://[fd00::1]5000", "http://fd00::1:5000", "10.0.0.1:80", ""}) {
     EXPECT_FALSE(ParseTrackingUri(bad).ok()) << bad;
   }
 }
